@@ -6,28 +6,19 @@
 import yargs from "yargs"
 import { hideBin } from "yargs/helpers"
 import { SpecError } from "../spec/errors.ts"
-import { loadSpec } from "../spec/load.ts"
-import { renderCheck, summarize } from "./check.ts"
+import { checkCommand } from "./check-command.ts"
 import { runExamples } from "./examples.ts"
-import { loadOptionsFrom, UsageError, withSpecOptions } from "./options.ts"
+import { UsageError } from "./options.ts"
 import { nativeJsonSchema } from "./schema.ts"
 
-const print = (text: string) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`)
+import { print } from "./output.ts"
 
 export const main = async (args: ReadonlyArray<string>): Promise<number> => {
   let exitCode = 0
   const parser = yargs([...args])
     .scriptName("fuselab")
     .usage("$0 <command> [options]\n\nFused-layer DNN accelerator dataflows in the LoopTree formulation.")
-    .command(
-      "check <spec..>",
-      "load and check a spec (native, or LoopTree files with --looptree --bindings)",
-      (y) => withSpecOptions(y),
-      async (argv) => {
-        const spec = await loadSpec(argv.spec as string[], loadOptionsFrom(argv))
-        print(argv.json ? JSON.stringify(summarize(spec), null, 2) : renderCheck(spec))
-      }
-    )
+    .command(checkCommand)
     .command(
       "schema",
       "print the JSON Schema of the native spec format (for editors)",
