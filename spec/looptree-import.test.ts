@@ -3,6 +3,9 @@ import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { Either } from "effect"
 import { specFromSources, type SourceText } from "./load.ts"
+import { importWorkload } from "./looptree-import.ts"
+import { parseSource } from "./source.ts"
+import { resolveWorkload } from "./workload.ts"
 
 const shared = join(import.meta.dirname, "..", "..", "shared", "fixtures")
 const read = (path: string): SourceText => ({ file: path, text: readFileSync(join(shared, path), "utf8") })
@@ -87,4 +90,15 @@ test("a workload template needs its placeholders defined", (t) => {
   const template = read("looptree-tests/cascaded_mha.workload_template.yaml")
   const missing = specFromSources([template, read("looptree-tests/three_level.arch.yaml"), read("looptree-tests/looptree-test-fused.yaml")], { looptree: { bindings: testsFused } })
   t.regex(Either.flip(missing).pipe(Either.getOrThrow).message, /problem\[0\]\.instance: this is a template: give values for \{B\}, \{M\}, \{H\}, \{E\}, \{D\} with --define/)
+})
+
+test("the attention workload template resolves once its placeholders are defined", (t) => {
+  const source = Either.getOrThrow(parseSource("mha.yaml", read("looptree-tests/cascaded_mha.workload_template.yaml").text))
+  const imported = Either.getOrThrow(importWorkload(source, { bindings: {}, variables: { B: 1, M: 16, H: 2, E: 8, D: 32 } }))
+  const workload = Either.getOrThrow(resolveWorkload(imported.workload, "mha.yaml"))
+  t.deepEqual(workload.einsums.map((e) => [e.name, e.ops]), [["Q", 1 * 16 * 2 * 8 * 32], ["QK", 1 * 2 * 16 * 16 * 8], ["AV", 1 * 2 * 16 * 16 * 8], ["Z", 1 * 16 * 2 * 8 * 32]])
+  t.deepEqual(
+    workload.tensors.filter((x) => x.role === "input").map((x) => x.name),
+    ["I", "WQ", "K", "V", "WZ"]
+  )
 })

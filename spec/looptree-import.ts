@@ -86,6 +86,13 @@ export const importWorkload = (
   if (Either.isLeft(decoded)) return Either.left(decoded.left)
   const issues: SpecIssue[] = []
   const spaceIndex: Array<Map<string, number>> = []
+  // A template is reported once, at its first placeholder, with every missing name.
+  const allInstances = decoded.right.map((entry) => entry.instance).join(" and ")
+  const template = substituteTemplate(allInstances, options.variables ?? {})
+  if (Either.isLeft(template)) {
+    const first = decoded.right.findIndex((entry) => Either.isLeft(substituteTemplate(entry.instance, options.variables ?? {})))
+    return Either.left(new SpecError({ issues: locateIssues(source, [{ file: source.file, path: ["problem", first, "instance"], message: template.left }]) }))
+  }
   const einsums = decoded.right.map((entry, i) => {
     const instance = substituteTemplate(entry.instance, options.variables ?? {})
     let bounds = new Map<string, number>()
