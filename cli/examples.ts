@@ -26,7 +26,7 @@ export const runExamples = async (options: { json: boolean; print: (text: string
   if (options.json) options.print(JSON.stringify(results, null, 2))
   else {
     for (const r of results) {
-      options.print(r.ok ? `ok    ${r.file}  (${r.einsums} Einsums, ${r.macs} MACs)` : `FAIL  ${r.file}\n${r.error!.split("\n").map((l) => `      ${l}`).join("\n")}`)
+      options.print(r.ok ? `ok    ${r.file}  (${r.einsums} Einsum${r.einsums === 1 ? "" : "s"}, ${r.macs} MACs)` : `FAIL  ${r.file}\n${r.error!.split("\n").map((l) => `      ${l}`).join("\n")}`)
     }
     const failed = results.filter((r) => !r.ok).length
     options.print(`${results.length - failed} of ${results.length} examples check`)

@@ -11,7 +11,7 @@ export class UsageError extends Error {
 
 export const withSpecOptions = <T>(yargs: Argv<T>) =>
   yargs
-    .positional("spec", { describe: "spec files (YAML or JSON), merged; in any order", type: "string", array: true, demandOption: true })
+    .positional("spec", { describe: "the files of ONE spec (YAML or JSON), merged by section (workload, architecture, mapping); in any order", type: "string", array: true, demandOption: true })
     .option("looptree", { type: "boolean", default: false, describe: "read the original LoopTree files (problem / Timeloop v0.4 architecture / fused mapping)" })
     .option("bindings", { type: "string", describe: "LoopTree level ids to components, e.g. 0=MainMemory,1=GlobalBuffer,2=MACC" })
     .option("define", { type: "string", describe: "values for {NAME} placeholders in LoopTree workload templates, e.g. B=1,M=64" })

@@ -122,6 +122,11 @@ const badCases: ReadonlyArray<[string, (text: string) => string, RegExp]> = [
     /mapping\.nodes\[3\]\.branches\[0\]\[3\]: nothing may follow a compute node/],
   ["intermediate not held above the split", (s) => s.replace("tensors: [I, WA, WB, B, A]}", "tensors: [I, WA, WB, B]}"),
     /convA uses A but no storage node above this compute leaf holds it/],
+  ["intermediate held only inside the branches",
+    (s) => s.replace("tensors: [I, WA, WB, B, A]}", "tensors: [I, WA, WB, B]}").replace("      - {type: compute, einsum: convA, level: MAC}\n", "      - {type: storage, level: Buffer, tensors: [A]}\n      - {type: compute, einsum: convA, level: MAC}\n").replace("      - {type: compute, einsum: convB, level: MAC}\n", "      - {type: storage, level: Buffer, tensors: [A]}\n      - {type: compute, einsum: convB, level: MAC}\n"),
+    /^spec\.yaml:\d+:\d+: mapping\.nodes\[3\]: intermediate A passes from convA to convB, but no storage node above both holds it; add A to a storage node above this sequential$/],
+  ["logical levels out of order", (s) => s.replace("level: Buffer, tensors: [I, WA, WB, B, A]", "level: Buffer#3, tensors: [I, WA, WB, B, A]"),
+    /mapping\.nodes\[2\]\.level: Buffer#3 skips Buffer, Buffer#2; number the logical levels of Buffer in order/],
   ["wrong compute unit", (s) => s.replace("einsum: convA, level: MAC", "einsum: convA, level: PE"), /"PE" is not the compute unit; the architecture's compute unit is "MAC"/]
 ]
 

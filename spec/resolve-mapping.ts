@@ -148,6 +148,23 @@ export const resolveMapping = (
   const order = new Map(levels.map((level, i) => [level.name, i]))
   const mapping: Mapping = { nodes }
 
+  // Logical copies are numbered in order: Buf#3 needs Buf#2.
+  const usedCopies = new Map<string, Set<number>>()
+  walkMapping(nodes, (node) => {
+    if (node.kind !== "storage") return
+    const parsed = parseLogicalLevel(node.level)!
+    usedCopies.set(parsed.physical, (usedCopies.get(parsed.physical) ?? new Set()).add(parsed.copy))
+  })
+  walkMapping(nodes, (node) => {
+    if (node.kind !== "storage") return
+    const parsed = parseLogicalLevel(node.level)!
+    const missing = Array.from({ length: parsed.copy - 1 }, (_, k) => k + 1).filter((k) => !usedCopies.get(parsed.physical)!.has(k))
+    if (missing.length > 0) {
+      issue([...node.path, "level"], `${node.level} skips ${missing.map((k) => logicalName(parsed.physical, k)).join(", ")}; number the logical levels of ${parsed.physical} in order from the outermost`)
+    }
+  })
+  if (issues.length > 0) return Either.left(new SpecError({ issues: dedupe(issues) }))
+
   // Storage nodes: each tensor must be used below; per path, levels go inward and do not repeat.
   walkMapping(nodes, (node) => {
     if (node.kind !== "storage") return
@@ -157,13 +174,16 @@ export const resolveMapping = (
     })
   })
   const outermost = levels[0]!.name
-  for (const path of leafPaths(mapping)) {
+  const paths = leafPaths(mapping)
+  const unheld = new Set<string>()
+  for (const path of paths) {
     const leaf = path[path.length - 1]!
     if (leaf.kind !== "compute") continue
     const einsum = findEinsum(workload, leaf.einsum)!
     for (const access of accessesOf(einsum)) {
       const holders = path.filter((n): n is StorageNode => n.kind === "storage" && n.tensors.includes(access.tensor))
       if (holders.length === 0) {
+        unheld.add(access.tensor)
         issue(leaf.path, `${einsum.name} uses ${access.tensor} but no storage node above this compute leaf holds it`)
         continue
       }
@@ -189,24 +209,24 @@ export const resolveMapping = (
     }
   }
   // An intermediate must be held by a node above both its producer and each consumer.
+  const pathOf = (einsum: string) => paths.find((p) => (p[p.length - 1] as { einsum: string }).einsum === einsum)!
   for (const tensor of workload.tensors) {
-    if (tensor.role !== "intermediate") continue
-    const paths = leafPaths(mapping)
-    const pathOf = (einsum: string) => paths.find((p) => (p[p.length - 1] as { einsum: string }).einsum === einsum)!
+    if (tensor.role !== "intermediate" || unheld.has(tensor.name)) continue
     const producerPath = pathOf(tensor.producer!)
     for (const consumer of tensor.consumers) {
       const consumerPath = pathOf(consumer)
       const shared = producerPath.filter((n) => n.kind === "storage" && n.tensors.includes(tensor.name) && consumerPath.includes(n))
       if (shared.length === 0) {
-        const split = producerPath.find((n, i) => consumerPath[i] !== n)
+        // The branch node that separates the two leaves: the last node both paths share.
+        const split = [...producerPath].reverse().find((n) => consumerPath.includes(n))
         issue(
           split?.path ?? producerPath[0]!.path,
-          `intermediate ${tensor.name} passes from ${tensor.producer} to ${consumer}, but no storage node above both holds it; add ${tensor.name} to a storage node above ${split !== undefined ? `the node at ${formatShort(split.path)}` : "them"}`
+          `intermediate ${tensor.name} passes from ${tensor.producer} to ${consumer}, but no storage node above both holds it; add ${tensor.name} to a storage node above this ${split?.kind ?? "node"}`
         )
       }
     }
   }
-  if (issues.length > 0) return Either.left(new SpecError({ issues }))
+  if (issues.length > 0) return Either.left(new SpecError({ issues: dedupe(issues) }))
 
   return Either.right({ mapping, levels, spatialUses: spatialInstancesUsed(mapping, workload, levels) })
 }
@@ -278,6 +298,17 @@ const nextCopyName = (level: string): string => {
 
 const formatShort = (path: DocPath): string =>
   path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("")
+
+/** The same problem seen from several leaf paths is reported once. */
+const dedupe = (issues: SpecIssue[]): SpecIssue[] => {
+  const seen = new Set<string>()
+  return issues.filter((i) => {
+    const key = JSON.stringify(i.path) + i.message
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}
 
 const dedupeByPath = (issues: SpecIssue[]): SpecIssue[] => {
   const seen = new Set<string>()
