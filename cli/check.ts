@@ -3,6 +3,7 @@
  */
 import type { Spec } from "../spec/spec.ts"
 import { formatAffine } from "../spec/affine.ts"
+import { renderTree } from "./tree.ts"
 
 export interface CheckSummary {
   readonly ok: true
@@ -39,6 +40,8 @@ export const renderCheck = (spec: Spec): string => {
     )
   }
   lines.push(`  levels: ${spec.levels.map((l) => l.name).join(" > ")} > ${spec.architecture.compute.name}`)
+  lines.push("  mapping:")
+  for (const line of renderTree(spec.mapping.nodes)) lines.push(`    ${line}`)
   for (const note of spec.notes) lines.push(`  note: ${note}`)
   return lines.join("\n")
 }
