@@ -127,6 +127,10 @@ const badCases: ReadonlyArray<[string, (text: string) => string, RegExp]> = [
     /^spec\.yaml:\d+:\d+: mapping\.nodes\[3\]: intermediate A passes from convA to convB, but no storage node above both holds it; add A to a storage node above this sequential$/],
   ["logical levels out of order", (s) => s.replace("level: Buffer, tensors: [I, WA, WB, B, A]", "level: Buffer#3, tensors: [I, WA, WB, B, A]"),
     /mapping\.nodes\[2\]\.level: Buffer#3 skips Buffer, Buffer#2; number the logical levels of Buffer in order/],
+  ["a consumer's branch before its producer's", (s) => s.replace(
+    "    - - {type: temporal, rank: pa, tile_shape: 1}\n      - {type: spatial, rank: ra, tile_shape: 1}\n      - {type: compute, einsum: convA, level: MAC}\n    - - {type: temporal, rank: pb, tile_shape: 1}\n      - {type: spatial, rank: rb, tile_shape: 1}\n      - {type: compute, einsum: convB, level: MAC}\n",
+    "    - - {type: temporal, rank: pb, tile_shape: 1}\n      - {type: spatial, rank: rb, tile_shape: 1}\n      - {type: compute, einsum: convB, level: MAC}\n    - - {type: temporal, rank: pa, tile_shape: 1}\n      - {type: spatial, rank: ra, tile_shape: 1}\n      - {type: compute, einsum: convA, level: MAC}\n"),
+    /mapping\.nodes\[3\]\.branches\[0\]: convB \(branch 0\) reads A, which convA produces in a later branch \(1\); put the producer's branch first/],
   ["wrong compute unit", (s) => s.replace("einsum: convA, level: MAC", "einsum: convA, level: PE"), /"PE" is not the compute unit; the architecture's compute unit is "MAC"/]
 ]
 
@@ -153,4 +157,17 @@ test("a second logical level of one buffer is written Buf#2 and must go inward",
   const fixed = lineBuffer.replace("tensors: [I, WA, WB, B, A]", "tensors: [I, WA, WB, B]}\n  - {type: storage, level: Buffer#2, tensors: [A]").replace("B]}}", "B]}")
   const spec = loadOk(fixed)
   t.deepEqual(spec.levels.map((l) => [l.name, l.physical]), [["DRAM", "DRAM"], ["Buffer", "Buffer"], ["Buffer#2", "Buffer"]])
+})
+
+test("a consumer outside a fused group may only read what the group computes", (t) => {
+  // convB reads only even rows of A; convC, outside the group, reads every row.
+  const strided = valid
+    .replace("inputs: {A: [pb + rb], WB: [rb]}", "inputs: {A: [2*pb + rb], WB: [rb]}")
+    .replace("ranks: {pb: 16, rb: 3}", "ranks: {pb: 8, rb: 1}")
+    .replace("  - name: convB", "  - name: convC\n    ranks: {pc: 18}\n    inputs: {A: [pc]}\n    output: {C: [pc]}\n  - name: convB")
+    .replace("tensors: [I, WA, WB, B]}", "tensors: [I, WA, WB, B, A, C]}")
+    .replace("  - {type: temporal, rank: pb, tile_shape: 4}\n", "  - type: sequential\n    branches:\n    - - {type: temporal, rank: pb, tile_shape: 4}\n")
+  const indented = strided.replace(/(  - \{type: storage, level: Buffer.*\n)([\s\S]*)$/, (_, first: string, rest: string) =>
+    `      ${first.trimStart().replace(/^/, "")}` + rest.replace(/^/gm, "    ").trimEnd() + "\n    - - {type: compute, einsum: convC, level: MAC}\n")
+  t.regex(errorOf(indented), /convC reads A at index 1 of dimension 0, which convA never computes here \(it only computes what convB need\)/)
 })

@@ -43,7 +43,7 @@ test("the pytimeloop workload derives shapes, volumes and ops", (t) => {
     [["Fmap1", 18, "input"], ["Filter1", 8, "input"], ["Fmap2", 36, "intermediate"], ["Filter2", 32, "input"], ["Fmap3", 72, "output"]]
   )
   t.deepEqual(spec.workload.einsums.map((e) => e.ops), [72, 288])
-  t.deepEqual(spec.notes, ["MainMemory: fanout sized from the mapping to 8 GlobalBuffer instances (the architecture declares none)"])
+  t.deepEqual(spec.notes, ["GlobalBuffer: fanout sized from the mapping to 8 MACC instances (the architecture declares none)"])
 })
 
 /** Load the fixture with one file's text changed; return the error message. */

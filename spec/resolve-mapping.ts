@@ -19,7 +19,7 @@ import {
 } from "./mapping.ts"
 import type { NativeMapping, NativeNode } from "./native-schema.ts"
 import { type SpatialUse, spatialInstancesUsed } from "./tile-extents.ts"
-import { accessesOf, findEinsum, rankList, type Workload } from "./workload.ts"
+import { accessesOf, type Einsum, findEinsum, rankList, type Workload } from "./workload.ts"
 
 export interface ResolvedMapping {
   readonly mapping: Mapping
@@ -226,6 +226,25 @@ export const resolveMapping = (
       }
     }
   }
+  // Branches run in list order, so a producer's branch must come before its consumers' branches.
+  walkMapping(nodes, (node) => {
+    if (!isBranch(node)) return
+    const branchOf = (einsum: string) => node.branches.findIndex((b) => b[0]!.einsums.includes(einsum))
+    for (const name of node.einsums) {
+      const einsum = findEinsum(workload, name)!
+      for (const consumer of workload.tensors.find((t) => t.name === einsum.output.tensor)!.consumers) {
+        const from = branchOf(name)
+        const to = branchOf(consumer)
+        if (to >= 0 && to < from) {
+          issue(
+            [...node.path, "branches", to],
+            `${consumer} (branch ${to}) reads ${einsum.output.tensor}, which ${name} produces in a later branch (${from}); put the producer's branch first`
+          )
+        }
+      }
+    }
+  })
+  issues.push(...outsideConsumerCoverage(workload, nodes, file))
   if (issues.length > 0) return Either.left(new SpecError({ issues: dedupe(issues) }))
 
   return Either.right({ mapping, levels, spatialUses: spatialInstancesUsed(mapping, workload, levels) })
@@ -290,6 +309,53 @@ export const sizeFanout = (
 
 /** The smallest multiple of `outer` (the instances of the level above) that is at least `inner`. */
 const lcmAtLeast = (outer: number, inner: number): number => Math.ceil(Math.max(outer, inner) / outer) * outer
+
+/**
+ * A producer fused with some of its consumers computes only what those need
+ * (docs/semantics.md R8.1). A consumer outside the group must not read
+ * anything beyond that: per dimension, the indices it reads must be among
+ * those the in-group consumers read.
+ */
+const outsideConsumerCoverage = (workload: Workload, nodes: ReadonlyArray<MappingNode>, file: string): SpecIssue[] => {
+  const issues: SpecIssue[] = []
+  walkMapping(nodes, (node) => {
+    if (!isBranch(node)) return
+    for (const name of node.einsums) {
+      const producer = findEinsum(workload, name)!
+      const tensor = workload.tensors.find((t) => t.name === producer.output.tensor)!
+      const inside = tensor.consumers.filter((c) => node.einsums.includes(c))
+      const outside = tensor.consumers.filter((c) => !node.einsums.includes(c))
+      if (inside.length === 0 || outside.length === 0) continue
+      const covered = tensor.shape.map((_, d) => new Set(inside.flatMap((c) => indicesRead(findEinsum(workload, c)!, tensor.name, d))))
+      for (const consumer of outside) {
+        tensor.shape.forEach((_, d) => {
+          const missing = indicesRead(findEinsum(workload, consumer)!, tensor.name, d).filter((i) => !covered[d]!.has(i))
+          if (missing.length > 0) {
+            issues.push({
+              file,
+              path: node.path,
+              message: `${consumer} reads ${tensor.name} at index ${missing[0]} of dimension ${d}, which ${name} never computes here (it only computes what ${inside.join(", ")} need); store ${tensor.name} for ${consumer} or fuse it into this branch`
+            })
+          }
+        })
+      }
+    }
+  })
+  return issues
+}
+
+/** The distinct indices an Einsum reads along one dimension of a tensor. */
+const indicesRead = (einsum: Einsum, tensor: string, dimension: number): number[] => {
+  const expression = einsum.inputs.find((input) => input.tensor === tensor)!.projection[dimension]!
+  let values = new Set([expression.constant])
+  for (const { rank, coefficient } of expression.terms) {
+    const bound = einsum.ranks.find((r) => r.name === rank)!.bound
+    const next = new Set<number>()
+    for (const v of values) for (let r = 0; r < bound; r++) next.add(v + coefficient * r)
+    values = next
+  }
+  return [...values]
+}
 
 const nextCopyName = (level: string): string => {
   const parsed = parseLogicalLevel(level)!

@@ -13,7 +13,7 @@ export interface SpatialUse {
   readonly count: number
   /** Cumulative instances along x and y of all spatial loops down to and including this one. */
   readonly instances: { readonly x: number; readonly y: number }
-  /** Physical index of the level whose instances the loop uses (the next storage node below it), or the number of levels for the compute unit. */
+  /** Physical index of the level whose instances the loop uses (its target, docs/semantics.md R5.1), or the number of levels for the compute unit. */
   readonly targetLevelIndex: number
 }
 
@@ -68,7 +68,11 @@ export const spatialInstancesUsed = (
       if (node.kind !== "spatial") return
       if (node.dim === "x") x *= count
       else y *= count
-      const below = path.slice(i + 1).find((n) => n.kind === "storage")
+      // The target (docs/semantics.md R5.1): the first storage node below in a deeper physical
+      // level than any storage above the loop; deeper logical copies of the same buffer are
+      // partitions of one instance, not separate instances.
+      const above = Math.max(-1, ...path.slice(0, i).flatMap((n) => (n.kind === "storage" ? [physicalOf.get(n.level)!] : [])))
+      const below = path.slice(i + 1).find((n) => n.kind === "storage" && physicalOf.get(n.level)! > above)
       const targetLevelIndex = below?.kind === "storage" ? physicalOf.get(below.level)! : physicalCount
       uses.push({ loop: node, count, instances: { x, y }, targetLevelIndex })
     })
