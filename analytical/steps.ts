@@ -1,0 +1,82 @@
+/**
+ * Counting steps without visiting them: each loop contributes a few
+ * iteration classes (the first and last iterations, iterations where the
+ * tile meets a boundary of the set it splits, and runs of uniform iterations
+ * in between, represented once and multiplied). Unions over spatial
+ * instances use the same classes plus translation.
+ */
+import { type Path, type Model, shiftBetween } from "./tile-inference.ts"
+import { type TileSet, translateUnion, union } from "./tile-set.ts"
+import { unsupported } from "./unsupported.ts"
+
+/**
+ * Visit one representative iteration of every class of the loops above
+ * nodes[jEnd], with the number of iterations it stands for. Loops whose node
+ * index is in `hold` stay at 0 (their instances are combined by the caller).
+ */
+export const forEachStep = (
+  model: Model,
+  path: Path,
+  jEnd: number,
+  visit: (it: ReadonlyArray<number>, mult: number) => void,
+  hold: ReadonlySet<number> = new Set()
+): void => {
+  const total = path.loopsBefore[jEnd]!
+  const it: number[] = []
+  const rec = (k: number, mult: number): void => {
+    if (k === total) {
+      visit(it, mult)
+      return
+    }
+    const j = path.loopAt[k]!
+    if (hold.has(j)) {
+      it[k] = 0
+      rec(k + 1, mult)
+      return
+    }
+    for (const c of model.loopClasses(path, j, it)) {
+      it[k] = c.i
+      rec(k + 1, mult * c.mult)
+    }
+    it.length = k
+  }
+  rec(0, 1)
+}
+
+/** The union over every instance of the spatial loops at node indices `loops` of `f(iteration)`. */
+export const unionOverInstances = (
+  model: Model,
+  path: Path,
+  loops: ReadonlyArray<number>,
+  it: ReadonlyArray<number>,
+  f: (it: ReadonlyArray<number>) => TileSet
+): TileSet => {
+  const rec = (q: number, current: ReadonlyArray<number>): TileSet => {
+    if (q === loops.length) return f(current)
+    const j = loops[q]!
+    const k = path.loopsBefore[j]!
+    const withValue = (i: number) => {
+      const next = [...current]
+      next[k] = i
+      return rec(q + 1, next)
+    }
+    let out: TileSet = []
+    for (const c of model.loopClasses(path, j, current)) {
+      const first = withValue(c.i)
+      if (c.mult === 1) {
+        out = union(out, first)
+        continue
+      }
+      const delta = shiftBetween(first, withValue(c.i + 1))
+      const merged = delta === undefined ? undefined : translateUnion(first, delta, c.mult)
+      if (merged !== undefined) {
+        out = union(out, merged)
+        continue
+      }
+      if (c.mult > 256) throw unsupported(model.spec, path.nodes[j]!.path, "the data of this loop's instances does not repeat by translation")
+      for (let i = c.i; i < c.i + c.mult; i++) out = union(out, withValue(i))
+    }
+    return out
+  }
+  return rec(0, it)
+}

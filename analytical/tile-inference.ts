@@ -1,0 +1,379 @@
+/**
+ * Tile inference through the LoopTree. For a concrete iteration of the loops
+ * above a node, `setsBefore` gives the op set of every Einsum of the group
+ * there: loops tile the group's head (last consumer); at a branch each
+ * producer keeps the ops whose outputs its consumers need now and that are
+ * not resident in the intermediate's storage (held at the previous step of
+ * that storage node). Everything is memoized per (node, iteration prefix).
+ */
+import type { BranchNode, LoopNode, MappingNode, StorageNode } from "../spec/mapping.ts"
+import { leafPaths } from "../spec/mapping.ts"
+import type { Spec } from "../spec/spec.ts"
+import type { Einsum, TensorAccess } from "../spec/workload.ts"
+import { findEinsum } from "../spec/workload.ts"
+import { fullOps, image, outputPreimage, ProjectionError, rankIndexOf, unsupportedAccess } from "./projection.ts"
+import { bounds, card, equalSets, lastOf, subtract, type TileSet, translate, translateUnion, union } from "./tile-set.ts"
+import { unsupported } from "./unsupported.ts"
+
+export interface Path {
+  readonly einsum: Einsum
+  /** Root to compute leaf, inclusive. */
+  readonly nodes: ReadonlyArray<MappingNode>
+  /** loopsBefore[j]: loops among nodes[0..j-1]. */
+  readonly loopsBefore: ReadonlyArray<number>
+  /** Node index of each loop, in order. */
+  readonly loopAt: ReadonlyArray<number>
+  /** Index of the innermost branch node above nodes[j] (-1 if none). */
+  readonly branchAbove: ReadonlyArray<number>
+}
+
+export interface LoopClass {
+  readonly i: number
+  readonly mult: number
+}
+
+export interface Model {
+  readonly spec: Spec
+  readonly paths: ReadonlyArray<Path>
+  readonly pathOf: (einsum: string) => Path
+  readonly exhaustive: boolean
+  setsBefore(path: Path, j: number, it: ReadonlyArray<number>): ReadonlyMap<string, TileSet>
+  /** Union over everything below nodes[j] of the ops of `einsum` (on its own path). */
+  opsBelow(einsum: string, j: number, it: ReadonlyArray<number>): TileSet
+  /** Tensor elements held by a storage node for one Einsum at an iteration of the loops above it. */
+  occupancy(path: Path, j: number, tensor: string, it: ReadonlyArray<number>): TileSet
+  /** The previous iteration of a storage node's loops (same spatial coordinates), if it keeps data. */
+  prevIters(path: Path, j: number, it: ReadonlyArray<number>): number[] | undefined
+  /** Iteration classes of the loop at nodes[j] (representative and how many iterations it stands for). */
+  loopClasses(path: Path, j: number, it: ReadonlyArray<number>): LoopClass[]
+  tripCount(path: Path, j: number, it: ReadonlyArray<number>): number
+  accessOf(einsum: Einsum, tensor: string): TensorAccess | undefined
+  image(einsum: Einsum, set: TileSet, access: TensorAccess, at: MappingNode): TileSet
+}
+
+const isBranchNode = (node: MappingNode): node is BranchNode => node.kind === "sequential" || node.kind === "pipeline"
+
+export const buildModel = (spec: Spec, exhaustive = false): Model => {
+  const ids = new Map<MappingNode, number>()
+  const idOf = (node: MappingNode): number => {
+    let id = ids.get(node)
+    if (id === undefined) {
+      id = ids.size
+      ids.set(node, id)
+    }
+    return id
+  }
+  const einsum = (name: string): Einsum => findEinsum(spec.workload, name)!
+  const rankIndex = new Map(spec.workload.einsums.map((e) => [e.name, rankIndexOf(e)]))
+  const paths: Path[] = leafPaths(spec.mapping).map((nodes) => {
+    const loopsBefore: number[] = []
+    const loopAt: number[] = []
+    const branchAbove: number[] = []
+    let branch = -1
+    nodes.forEach((node, j) => {
+      loopsBefore.push(loopAt.length)
+      branchAbove.push(branch)
+      idOf(node)
+      if (node.kind === "temporal" || node.kind === "spatial") loopAt.push(j)
+      if (isBranchNode(node)) branch = j
+    })
+    const leaf = nodes[nodes.length - 1]!
+    return { einsum: einsum((leaf as { einsum: string }).einsum), nodes, loopsBefore, loopAt, branchAbove }
+  })
+  const byEinsum = new Map(paths.map((p) => [p.einsum.name, p]))
+  const pathOf = (name: string): Path => byEinsum.get(name)!
+
+  // Checks that make the closed forms exact.
+  for (const path of paths) {
+    for (const access of [...path.einsum.inputs, path.einsum.output]) {
+      const why = unsupportedAccess(path.einsum, access)
+      if (why !== undefined) throw unsupported(spec, path.nodes[path.nodes.length - 1]!.path, why)
+    }
+    path.nodes.forEach((node, j) => {
+      if (node.kind === "spatial" && path.nodes.slice(j + 1).some(isBranchNode)) {
+        throw unsupported(spec, node.path, "a spatial loop above a sequential/pipeline node (spread the branches' own loops instead)")
+      }
+    })
+  }
+
+  const keyOf = (j: number, path: Path, it: ReadonlyArray<number>): string => {
+    const n = path.loopsBefore[j]!
+    let key = String(idOf(path.nodes[j]!))
+    for (let k = 0; k < n; k++) key += `,${it[k]}`
+    return key
+  }
+
+  const headsOf = (group: ReadonlyArray<string>): Set<string> => {
+    const heads = new Set<string>()
+    for (const name of group) {
+      const out = einsum(name).output.tensor
+      if (!group.some((other) => other !== name && einsum(other).inputs.some((i) => i.tensor === out))) heads.add(name)
+    }
+    return heads
+  }
+  const headCache = new Map<MappingNode, Set<string>>()
+  const headsAt = (node: MappingNode): Set<string> => {
+    let h = headCache.get(node)
+    if (h === undefined) {
+      h = headsOf(node.einsums)
+      headCache.set(node, h)
+    }
+    return h
+  }
+
+  const accessOf = (e: Einsum, tensor: string): TensorAccess | undefined =>
+    e.output.tensor === tensor ? e.output : e.inputs.find((a) => a.tensor === tensor)
+
+  const imageAt = (e: Einsum, set: TileSet, access: TensorAccess, at: MappingNode): TileSet => {
+    try {
+      return image(set, access, rankIndex.get(e.name)!)
+    } catch (error) {
+      if (error instanceof ProjectionError) throw unsupported(spec, at.path, `${e.name} reads ${access.tensor}: ${error.message}`)
+      throw error
+    }
+  }
+
+  const restrictRank = (set: TileSet, d: number, lo: number, hi: number): TileSet =>
+    set.flatMap((box) => {
+      const p = box[d]!
+      const first = p.count === 1 ? p.lo : p.lo + Math.ceil(Math.max(0, lo - p.lo) / p.step) * p.step
+      const start = Math.max(first, p.lo)
+      const end = Math.min(hi, lastOf(p))
+      if (start > end) return []
+      const count = p.count === 1 ? 1 : Math.floor((end - start) / p.step) + 1
+      const out = [...box]
+      out[d] = { lo: start, step: count === 1 ? 1 : p.step, count }
+      return [out]
+    })
+
+  const sets = new Map<string, ReadonlyMap<string, TileSet>>()
+  const setsBefore = (path: Path, j: number, it: ReadonlyArray<number>): ReadonlyMap<string, TileSet> => {
+    const key = keyOf(j, path, it)
+    const known = sets.get(key)
+    if (known !== undefined) return known
+    let result: Map<string, TileSet>
+    if (j === 0) {
+      result = new Map(path.nodes[0]!.einsums.map((name) => [name, fullOps(einsum(name))]))
+    } else {
+      const above = path.nodes[j - 1]!
+      const base = setsBefore(path, j - 1, it)
+      if (above.kind === "storage") result = new Map(base)
+      else if (above.kind === "temporal" || above.kind === "spatial") {
+        result = new Map(base)
+        const loop = above as LoopNode
+        const head = base.get(loop.einsum) ?? []
+        const d = rankIndex.get(loop.einsum)!.get(loop.rank)!
+        const b = bounds(head)
+        const i = it[path.loopsBefore[j - 1]!]!
+        if (b === undefined) result.set(loop.einsum, [])
+        else {
+          const lo = b[d]![0] + i * loop.tileShape
+          result.set(loop.einsum, restrictRank(head, d, lo, lo + loop.tileShape - 1))
+        }
+      } else if (isBranchNode(above)) {
+        const inferred = infer(path, j - 1, it, base)
+        result = new Map(path.nodes[j]!.einsums.map((name) => [name, inferred.get(name) ?? []]))
+      } else throw new Error("a compute node has nothing below it")
+    }
+    sets.set(key, result)
+    return result
+  }
+
+  const infer = (path: Path, jb: number, it: ReadonlyArray<number>, base: ReadonlyMap<string, TileSet>): Map<string, TileSet> => {
+    const node = path.nodes[jb]!
+    const group = node.einsums
+    const heads = headsAt(node)
+    const out = new Map(base)
+    for (let g = group.length - 1; g >= 0; g--) {
+      const producer = einsum(group[g]!)
+      if (heads.has(producer.name)) continue
+      const tensor = producer.output.tensor
+      let need: TileSet = []
+      for (const name of group) {
+        const consumer = einsum(name)
+        const access = consumer.inputs.find((a) => a.tensor === tensor)
+        if (access === undefined) continue
+        need = union(need, imageAt(consumer, out.get(name) ?? [], access, node))
+      }
+      let resident: TileSet = []
+      const loopsBetween = (from: number) => path.loopAt.some((at) => at > from && at < jb && path.nodes[at]!.kind === "temporal")
+      const holders = path.nodes.flatMap((n, k) => (k < jb && n.kind === "storage" && n.tensors.includes(tensor) && n.exploitsReuse ? [k] : []))
+      if (holders.length > 0 && holders.every(loopsBetween)) {
+        throw unsupported(
+          spec,
+          path.nodes[holders[holders.length - 1]!]!.path,
+          `intermediate ${tensor} is kept only above loops over ${node.einsums[node.einsums.length - 1]}; what it holds from earlier steps of those loops is not modelled: add a storage node of ${tensor} directly above the branch as well`
+        )
+      }
+      for (let k = 0; k < jb; k++) {
+        const holder = path.nodes[k]!
+        if (holder.kind !== "storage" || !holder.tensors.includes(tensor) || !holder.exploitsReuse) continue
+        const prev = prevIters(path, k, it)
+        if (prev === undefined) continue
+        resident = union(resident, consumersOccupancy(path, k, tensor, prev, group))
+      }
+      const computed = subtract(need, resident)
+      out.set(producer.name, outputPreimage(producer, computed, out.get(producer.name) ?? []))
+    }
+    return out
+  }
+
+  /** What the in-group consumers of `tensor` read below storage node k (the data it holds for them). */
+  const consumersOccupancy = (path: Path, k: number, tensor: string, it: ReadonlyArray<number>, group: ReadonlyArray<string>): TileSet => {
+    let held: TileSet = []
+    const holder = path.nodes[k]!
+    for (const name of holder.einsums) {
+      if (!group.includes(name)) continue
+      const consumer = einsum(name)
+      const access = consumer.inputs.find((a) => a.tensor === tensor)
+      if (access === undefined) continue
+      held = union(held, imageAt(consumer, opsBelow(name, k, it), access, holder))
+    }
+    return held
+  }
+
+  /** Does `name` get narrowed by inference at a branch at or below nodes[j] on its path? */
+  const inferredBelow = (path: Path, j: number): boolean => {
+    for (let k = j; k < path.nodes.length; k++) {
+      const node = path.nodes[k]!
+      if (isBranchNode(node) && !headsAt(node).has(path.einsum.name)) return true
+    }
+    return false
+  }
+
+  const below = new Map<string, TileSet>()
+  const opsBelow = (name: string, j: number, it: ReadonlyArray<number>): TileSet => {
+    const path = pathOf(name)
+    const key = `${name}@${keyOf(j, path, it)}`
+    const known = below.get(key)
+    if (known !== undefined) return known
+    let result: TileSet
+    if (!inferredBelow(path, j)) result = setsBefore(path, j, it).get(name) ?? []
+    else {
+      const node = path.nodes[j]!
+      if (node.kind === "temporal" || node.kind === "spatial") {
+        const prefix = it.slice(0, path.loopsBefore[j]!)
+        const at = (i: number) => opsBelow(name, j + 1, [...prefix, i])
+        result = []
+        for (const c of loopClasses(path, j, prefix)) {
+          const first = at(c.i)
+          if (c.mult === 1) {
+            result = union(result, first)
+            continue
+          }
+          const second = at(c.i + 1)
+          const delta = shiftBetween(first, second)
+          const merged = delta === undefined ? undefined : translateUnion(first, delta, c.mult)
+          if (merged === undefined) {
+            if (c.mult > 64) throw unsupported(spec, node.path, `the tiles of ${name} under this loop do not repeat by translation`)
+            for (let i = c.i; i < c.i + c.mult; i++) result = union(result, at(i))
+          } else result = union(result, merged)
+        }
+      } else result = opsBelow(name, j + 1, it)
+    }
+    below.set(key, result)
+    return result
+  }
+
+  const occupancyCache = new Map<string, TileSet>()
+  const occupancy = (path: Path, j: number, tensor: string, it: ReadonlyArray<number>): TileSet => {
+    const key = `${path.einsum.name}|${tensor}@${keyOf(j, path, it)}`
+    const known = occupancyCache.get(key)
+    if (known !== undefined) return known
+    const access = accessOf(path.einsum, tensor)!
+    const result = imageAt(path.einsum, opsBelow(path.einsum.name, j, it), access, path.nodes[j]!)
+    occupancyCache.set(key, result)
+    return result
+  }
+
+  const tripCount = (path: Path, j: number, it: ReadonlyArray<number>): number => {
+    const loop = path.nodes[j] as LoopNode
+    const head = setsBefore(path, j, it).get(loop.einsum) ?? []
+    const b = bounds(head)
+    if (b === undefined) return 0
+    const d = rankIndex.get(loop.einsum)!.get(loop.rank)!
+    return Math.ceil((b[d]![1] - b[d]![0] + 1) / loop.tileShape)
+  }
+
+  const loopClasses = (path: Path, j: number, it: ReadonlyArray<number>): LoopClass[] => {
+    const loop = path.nodes[j] as LoopNode
+    const head = setsBefore(path, j, it).get(loop.einsum) ?? []
+    const b = bounds(head)
+    if (b === undefined) return []
+    const d = rankIndex.get(loop.einsum)!.get(loop.rank)!
+    const min = b[d]![0]
+    const n = Math.ceil((b[d]![1] - min + 1) / loop.tileShape)
+    if (exhaustive || n <= 3) return Array.from({ length: n }, (_, i) => ({ i, mult: 1 }))
+    const special = new Set<number>([0, n - 1])
+    const s = loop.tileShape
+    for (const box of head) {
+      const p = box[d]!
+      if (p.count > 1 && p.step > 1 && s % p.step !== 0) {
+        throw unsupported(spec, loop.path, `tile_shape ${s} does not line up with the stride ${p.step} of ${loop.einsum}'s tile along ${loop.rank}`)
+      }
+      for (const v of [p.lo, lastOf(p) + 1]) {
+        for (const w of [v - 1, v]) {
+          const i = Math.floor((w - min) / s)
+          if (i >= 0 && i < n) special.add(i)
+        }
+      }
+    }
+    const sorted = [...special].sort((x, y) => x - y)
+    const out: LoopClass[] = []
+    sorted.forEach((i, k) => {
+      out.push({ i, mult: 1 })
+      const next = sorted[k + 1]
+      if (next !== undefined && next > i + 1) out.push({ i: i + 1, mult: next - i - 1 })
+    })
+    return out
+  }
+
+  const prevIters = (path: Path, j: number, it: ReadonlyArray<number>): number[] | undefined => {
+    const node = path.nodes[j]! as StorageNode
+    if (node.kind === "storage" && !node.exploitsReuse) return undefined
+    const scopeStart = path.branchAbove[j]! + 1
+    const loops = path.loopAt.filter((at) => at >= scopeStart && at < j)
+    const temporal = loops.filter((at) => path.nodes[at]!.kind === "temporal")
+    let carry = -1
+    for (let k = temporal.length - 1; k >= 0; k--) {
+      if (it[path.loopsBefore[temporal[k]!]!]! > 0) {
+        carry = temporal[k]!
+        break
+      }
+    }
+    if (carry < 0) return undefined
+    const out = it.slice(0, path.loopsBefore[j]!)
+    out[path.loopsBefore[carry]!] = out[path.loopsBefore[carry]!]! - 1
+    for (const at of loops) {
+      if (at <= carry || path.nodes[at]!.kind !== "temporal") continue
+      out[path.loopsBefore[at]!] = Math.max(0, tripCount(path, at, out) - 1)
+    }
+    return out
+  }
+
+  return {
+    spec,
+    paths,
+    pathOf,
+    exhaustive,
+    setsBefore,
+    opsBelow,
+    occupancy,
+    prevIters,
+    loopClasses,
+    tripCount,
+    accessOf,
+    image: imageAt
+  }
+}
+
+/** The offset that moves `a` onto `b`, if `b` is a translate of `a`. */
+export const shiftBetween = (a: TileSet, b: TileSet): number[] | undefined => {
+  const ba = bounds(a)
+  const bb = bounds(b)
+  if (ba === undefined || bb === undefined) return undefined
+  const delta = ba.map(([lo], d) => bb[d]![0] - lo)
+  if (card(a) !== card(b)) return undefined
+  return equalSets(translate(a, delta), b) ? delta : undefined
+}
+
