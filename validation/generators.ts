@@ -8,37 +8,51 @@ import { Either } from "effect"
 import fc from "fast-check"
 import YAML from "yaml"
 import { specFromSources } from "../spec/load.ts"
-import type { NativeDocument } from "../spec/native-schema.ts"
+import type { NativeArchitecture, NativeDocument, NativeMapping } from "../spec/native-schema.ts"
 import type { Spec } from "../spec/spec.ts"
 import type { SpecError } from "../spec/errors.ts"
 import { generateArchitecture } from "./architecture-generator.ts"
 import { choicesFromGen } from "./choices.ts"
 import { generateMapping } from "./mapping-generator.ts"
-import { generateWorkload } from "./workload-generator.ts"
+import { generateWorkload, type WorkloadPlan } from "./workload-generator.ts"
 
 export interface GeneratedCase {
   readonly doc: NativeDocument
-  /** What kind of workload it is, for grouping results (Kendall tau is per workload). */
-  readonly workloadKey: string
+  /** Cases of one group share workload and architecture and differ in the mapping (Kendall tau is per group). */
+  readonly group: number
 }
 
-export const caseArbitrary: fc.Arbitrary<GeneratedCase> = fc.gen().map((g) => {
+/** A workload and an architecture: what a user holds fixed while choosing among mappings. */
+export interface Problem {
+  readonly workload: WorkloadPlan
+  readonly architecture: NativeArchitecture
+}
+
+export const problemArbitrary: fc.Arbitrary<Problem> = fc.gen().map((g) => {
   const c = choicesFromGen(g)
-  const workload = generateWorkload(c)
-  const architecture = generateArchitecture(c)
-  const mapping = generateMapping(c, workload, architecture)
-  const doc: NativeDocument = {
-    description: `random ${workload.shape} of ${workload.kinds.join(", ")}`,
-    workload: { einsums: workload.einsums },
-    architecture,
-    mapping
-  }
-  return { doc, workloadKey: JSON.stringify(workload.einsums) }
+  return { workload: generateWorkload(c), architecture: generateArchitecture(c) }
 })
 
-/** The seed of case `index` of a run: depends on the run seed and the index only. */
+export const mappingArbitrary = (problem: Problem): fc.Arbitrary<NativeMapping> =>
+  fc.gen().map((g) => generateMapping(choicesFromGen(g), problem.workload, problem.architecture))
+
+export const documentOf = (problem: Problem, mapping: NativeMapping): NativeDocument => ({
+  description: `random ${problem.workload.shape} of ${problem.workload.kinds.join(", ")}`,
+  workload: { einsums: problem.workload.einsums },
+  architecture: problem.architecture,
+  mapping
+})
+
+/** Workload, architecture and mapping together (for properties over whole cases). */
+export const caseArbitrary: fc.Arbitrary<NativeDocument> = problemArbitrary.chain((problem) =>
+  mappingArbitrary(problem).map((mapping) => documentOf(problem, mapping))
+)
+
+/** Mappings drawn per workload and architecture in a campaign. */
+export const mappingsPerProblem = 8
+
+/** A seed from a run seed and an index only: splitmix32-style mixing, so neighbouring indices get unrelated streams. */
 export const caseSeed = (runSeed: number, index: number): number => {
-  // splitmix32-style mixing, so neighbouring indices get unrelated streams.
   let h = (Math.imul(runSeed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(index + 1, 0xc2b2ae35)) | 0
   h ^= h >>> 16
   h = Math.imul(h, 0x7feb352d)
@@ -48,8 +62,17 @@ export const caseSeed = (runSeed: number, index: number): number => {
   return h | 0
 }
 
-/** The one case a seed draws. */
-export const generateCase = (seed: number): GeneratedCase => fc.sample(caseArbitrary, { seed, numRuns: 1 })[0]!
+/**
+ * Case `index` of the run `runSeed`: its problem comes from the seed of its
+ * group (`index / mappingsPerProblem`), its mapping from its own seed, so a
+ * case depends on the run seed and its index only.
+ */
+export const generateCase = (runSeed: number, index: number): GeneratedCase => {
+  const group = Math.floor(index / mappingsPerProblem)
+  const problem = fc.sample(problemArbitrary, { seed: caseSeed(runSeed ^ 0x51ed27, group), numRuns: 1 })[0]!
+  const mapping = fc.sample(mappingArbitrary(problem), { seed: caseSeed(runSeed, index), numRuns: 1 })[0]!
+  return { doc: documentOf(problem, mapping), group }
+}
 
 export const caseYaml = (doc: NativeDocument): string => YAML.stringify(doc, { aliasDuplicateObjects: false })
 
