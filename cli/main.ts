@@ -7,6 +7,7 @@ import yargs from "yargs"
 import { hideBin } from "yargs/helpers"
 import { SpecError } from "../spec/errors.ts"
 import { checkCommand } from "./check-command.ts"
+import { modelCommand } from "./model-command.ts"
 import { runExamples } from "./examples.ts"
 import { UsageError } from "./options.ts"
 import { nativeJsonSchema } from "./schema.ts"
@@ -19,6 +20,7 @@ export const main = async (args: ReadonlyArray<string>): Promise<number> => {
     .scriptName("fuselab")
     .usage("$0 <command> [options]\n\nFused-layer DNN accelerator dataflows in the LoopTree formulation.")
     .command(checkCommand)
+    .command(modelCommand)
     .command(
       "schema",
       "print the JSON Schema of the native spec format (for editors)",
