@@ -36,6 +36,7 @@ export type Verdict =
   | "model-unsupported"
   | "model-error"
   | "simulator-error"
+  | "invalid-case" // a generated spec the checks reject: a bug in the generator or in the checks
 
 export interface Comparison {
   readonly verdict: Verdict
@@ -126,4 +127,7 @@ export const compareOutcomes = (model: EngineOutcome, simulator: EngineOutcome):
 
 /** True when the case is a failed check (a count mismatch or an engine crash). */
 export const isFailure = (comparison: Comparison): boolean =>
-  comparison.verdict === "mismatch" || comparison.verdict === "model-error" || comparison.verdict === "simulator-error"
+  comparison.verdict === "mismatch" ||
+  comparison.verdict === "model-error" ||
+  comparison.verdict === "simulator-error" ||
+  comparison.verdict === "invalid-case"

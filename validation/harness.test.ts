@@ -1,0 +1,50 @@
+import test from "ava"
+import { evaluate } from "../analytical/mod.ts"
+import type { Spec } from "../spec/spec.ts"
+import type { Stats } from "../spec/stats.ts"
+import { runCampaign } from "./campaign.ts"
+import type { Engines } from "./engines.ts"
+import { buildReport, renderReport } from "./report.ts"
+
+// The harness is tested with the model standing in for both engines (and a
+// deliberately broken "simulator"), so these tests do not depend on the simulator.
+const asSimulator = (spec: Spec, options = {}): Stats => {
+  const stats = evaluate(spec, options)
+  return { ...stats, latency: stats.latency + 1, meta: { ...stats.meta, engine: "simulator" } }
+}
+const agreeing: Engines = { evaluate, simulate: async (spec, options) => asSimulator(spec, options) }
+const broken: Engines = {
+  evaluate,
+  simulate: async (spec, options) => {
+    const stats = asSimulator(spec, options)
+    const first = Object.keys(stats.ops)[0]!
+    return { ...stats, ops: { ...stats.ops, [first]: stats.ops[first]! + 1 } }
+  }
+}
+
+test("engines that agree give no count mismatch, and the report says so", async (t) => {
+  const campaign = await runCampaign({ count: 60, seed: 3, workers: 1, engines: agreeing })
+  const report = buildReport(campaign.results, { seed: 3, workers: 1, seconds: campaign.seconds })
+  t.is(report.cases, 60)
+  t.is(report.countMismatches, 0)
+  t.true(report.agreements > 0)
+  t.is(report.exactMatchRate.ops, 1)
+  t.true(report.latencyError.max > 0)
+  t.regex(renderReport(report), /count mismatches\s+0/)
+})
+
+test("a disagreement is a count mismatch with its key and both numbers", async (t) => {
+  const campaign = await runCampaign({ count: 30, seed: 3, workers: 1, engines: broken })
+  const report = buildReport(campaign.results, { seed: 3, workers: 1, seconds: campaign.seconds })
+  t.is(report.countMismatches, report.agreements + report.countMismatches)
+  const failure = report.failures.find((f) => f.verdict === "mismatch")!
+  t.is(failure.mismatches[0]!.metric, "ops")
+  t.is(Number(failure.mismatches[0]!.simulator) - Number(failure.mismatches[0]!.model), 1)
+})
+
+test("a run is the same for a seed, case by case", async (t) => {
+  const strip = (c: Awaited<ReturnType<typeof runCampaign>>) => c.results.map(({ seconds: _s, ...rest }) => rest)
+  const a = await runCampaign({ count: 25, seed: 9, workers: 1, engines: agreeing })
+  const b = await runCampaign({ count: 25, seed: 9, workers: 1, engines: agreeing })
+  t.deepEqual(strip(a), strip(b))
+})
