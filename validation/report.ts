@@ -125,7 +125,7 @@ export const renderReport = (report: Report): string => {
   row("time", `${report.seconds.toFixed(1)} s (${Math.round(report.casesPerMinute)} cases/min)`)
   if (report.failures.length > 0) {
     lines.push("")
-    lines.push("  failed cases (rerun one with fuselab validate --case ID)")
+    lines.push("  failed cases (ids are random:SEED:INDEX; --out DIR shrinks and saves them)")
     for (const f of report.failures.slice(0, 20)) {
       const first = f.mismatches[0]
       const detail = first === undefined ? "" : `: ${first.metric} ${first.key} model ${String(first.model).slice(0, 60)} simulator ${String(first.simulator).slice(0, 60)}`

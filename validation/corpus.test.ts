@@ -1,0 +1,25 @@
+/**
+ * Replays the corpus of past disagreements (validation/corpus/<id>/spec.yaml):
+ * every saved case must now pass (a fixed case stays fixed).
+ */
+import test from "ava"
+import path from "node:path"
+import { loadSpec } from "../spec/load.ts"
+import { isFailure } from "./compare.ts"
+import { compareSpec, corpusCases, corpusDirectory } from "./corpus.ts"
+import { loadEngines } from "./default-engines.ts"
+
+const ids = await corpusCases()
+
+test("the corpus directory lists its cases", (t) => {
+  t.true(Array.isArray(ids))
+})
+
+for (const id of ids) {
+  test(`corpus case ${id} agrees`, async (t) => {
+    const engines = await loadEngines()
+    const spec = await loadSpec([path.join(corpusDirectory, id, "spec.yaml")])
+    const comparison = await compareSpec(engines, spec)
+    t.false(isFailure(comparison), JSON.stringify(comparison.mismatches.slice(0, 5)))
+  })
+}
