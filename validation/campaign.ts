@@ -9,7 +9,7 @@ import { Piscina } from "piscina"
 import type { Spec } from "../spec/spec.ts"
 import { type CaseOptions, type CaseResult, runRandomCase, runSpecCase } from "./case.ts"
 import type { Engines } from "./engines.ts"
-import type { Batch } from "./worker.ts"
+import { type Batch, defaultEnginesModule, enginesFrom } from "./worker.ts"
 
 export interface CampaignOptions extends CaseOptions {
   readonly count: number
@@ -20,8 +20,10 @@ export interface CampaignOptions extends CaseOptions {
   readonly specs?: ReadonlyArray<{ readonly id: string; readonly spec: Spec }>
   /** Called after every finished case with (done, total). */
   readonly onProgress?: (done: number, total: number) => void
-  /** Engines for in-process runs (tests pass stand-ins); workers always load the real ones. */
+  /** Engines for in-process runs (tests pass stand-ins). */
   readonly engines?: Engines
+  /** Path of a module exporting `loadEngines()` (default: the real engines); what worker threads use. */
+  readonly enginesModule?: string
 }
 
 export interface Campaign {
@@ -46,7 +48,7 @@ export const runCampaign = async (options: CampaignOptions): Promise<Campaign> =
     done += n
     options.onProgress?.(done, total)
   }
-  const engines = options.engines ?? (await (await import("./default-engines.ts")).loadEngines())
+  const engines = options.engines ?? (await enginesFrom(options.enginesModule ?? defaultEnginesModule))
 
   // Examples run in process: they are few, and a Spec does not cross a thread boundary cheaply.
   for (const [position, { id, spec }] of specs.entries()) {
@@ -72,7 +74,7 @@ export const runCampaign = async (options: CampaignOptions): Promise<Campaign> =
       for (let start = 0; start < options.count; start += batchSize) {
         const cases: Array<readonly [number, number]> = []
         for (let index = start; index < Math.min(options.count, start + batchSize); index++) cases.push([index, specs.length + index])
-        batches.push({ seed: options.seed, cases, options: caseOptions })
+        batches.push({ seed: options.seed, cases, options: caseOptions, ...(options.enginesModule !== undefined ? { enginesModule: options.enginesModule } : {}) })
       }
       const outputs = await Promise.all(
         batches.map(async (batch) => {

@@ -104,11 +104,12 @@ export const compareStats = (model: Stats, simulator: Stats): Omit<Comparison, "
 
 /** Compare what the two engines produced for one case. */
 export const compareOutcomes = (model: EngineOutcome, simulator: EngineOutcome): Comparison => {
-  if (model.kind === "unsupported") return { verdict: "model-unsupported", mismatches: [], metricMatch: {} }
-  if (model.kind === "error") return { verdict: "model-error", mismatches: [{ metric: "keys", key: "model", model: model.message, simulator: null }], metricMatch: {} }
+  // A simulator crash is reported even where the model declines: the simulator must run every valid spec.
   if (simulator.kind === "error" || simulator.kind === "unsupported") {
     return { verdict: "simulator-error", mismatches: [{ metric: "keys", key: "simulator", model: null, simulator: simulator.message }], metricMatch: {} }
   }
+  if (model.kind === "unsupported") return { verdict: "model-unsupported", mismatches: [], metricMatch: {} }
+  if (model.kind === "error") return { verdict: "model-error", mismatches: [{ metric: "keys", key: "model", model: model.message, simulator: null }], metricMatch: {} }
   if (model.kind === "overflow" && simulator.kind === "overflow") return { verdict: "both-overflow", mismatches: [], metricMatch: { fits: true } }
   if (model.kind === "overflow" || simulator.kind === "overflow") {
     const fits: Mismatch = {

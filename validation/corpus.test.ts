@@ -7,7 +7,7 @@ import path from "node:path"
 import { loadSpec } from "../spec/load.ts"
 import { isFailure } from "./compare.ts"
 import { compareSpec, corpusCases, corpusDirectory } from "./corpus.ts"
-import { loadEngines } from "./default-engines.ts"
+import { defaultEnginesModule, enginesFrom } from "./worker.ts"
 
 const ids = await corpusCases()
 
@@ -17,7 +17,7 @@ test("the corpus directory lists its cases", (t) => {
 
 for (const id of ids) {
   test(`corpus case ${id} agrees`, async (t) => {
-    const engines = await loadEngines()
+    const engines = await enginesFrom(defaultEnginesModule)
     const spec = await loadSpec([path.join(corpusDirectory, id, "spec.yaml")])
     const comparison = await compareSpec(engines, spec)
     t.false(isFailure(comparison), JSON.stringify(comparison.mismatches.slice(0, 5)))

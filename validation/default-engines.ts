@@ -1,14 +1,12 @@
 /**
- * The real engines. Loaded lazily so that the harness itself (and its
- * tests with stand-in engines) does not pull in either engine.
+ * The real engines, as `Engines`.
  */
+import { createRequire } from "node:module"
+import { evaluate } from "../analytical/mod.ts"
 import type { Engines } from "./engines.ts"
 
 export const loadEngines = async (): Promise<Engines> => {
-  const analytical = await import("../analytical/mod.ts")
-  // The simulator module is resolved at run time: validation must not be able to
-  // reach into it beyond its public entry point.
-  const simulatorEntry = "../simulator/mod.ts"
-  const simulator = (await import(simulatorEntry)) as Pick<Engines, "simulate">
-  return { evaluate: analytical.evaluate, simulate: simulator.simulate }
+  // Loaded with require so that worker threads (where tsx hooks only `require`) can load it too.
+  const simulator = createRequire(import.meta.url)("../simulator/mod.ts") as Pick<Engines, "simulate">
+  return { evaluate, simulate: simulator.simulate }
 }

@@ -28,7 +28,7 @@ export const runModel = (engines: Engines, spec: Spec, options: EngineOptions): 
     return modelOutcome(engines.evaluate(spec, options))
   } catch (error) {
     if (tagOf(error) === "SpecError") return { kind: "unsupported", message: messageOf(error) }
-    return { kind: "error", message: error instanceof Error ? (error.stack ?? error.message) : String(error) }
+    return { kind: "error", message: messageOf(error) }
   }
 }
 
@@ -44,6 +44,6 @@ export const runSimulator = async (engines: Engines, spec: Spec, options: Simula
   } catch (error) {
     const tag = tagOf(error) ?? (error instanceof Error ? error.name : "")
     if (/overflow/i.test(tag) || /overflow|does not fit/i.test(messageOf(error))) return { kind: "overflow", message: messageOf(error) }
-    return { kind: "error", message: error instanceof Error ? (error.stack ?? error.message) : String(error) }
+    return { kind: "error", message: messageOf(error) }
   }
 }

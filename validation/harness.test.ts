@@ -1,4 +1,5 @@
 import test from "ava"
+import { fileURLToPath } from "node:url"
 import { evaluate } from "../analytical/mod.ts"
 import type { Spec } from "../spec/spec.ts"
 import type { Stats } from "../spec/stats.ts"
@@ -47,4 +48,13 @@ test("a run is the same for a seed, case by case", async (t) => {
   const a = await runCampaign({ count: 25, seed: 9, workers: 1, engines: agreeing })
   const b = await runCampaign({ count: 25, seed: 9, workers: 1, engines: agreeing })
   t.deepEqual(strip(a), strip(b))
+})
+
+test("worker threads give the same results as one thread", async (t) => {
+  const enginesModule = fileURLToPath(new URL("./testing/stand-in-engines.ts", import.meta.url))
+  const strip = (c: Awaited<ReturnType<typeof runCampaign>>) => c.results.map(({ seconds: _s, ...rest }) => rest)
+  const one = await runCampaign({ count: 50, seed: 4, workers: 1, enginesModule })
+  const two = await runCampaign({ count: 50, seed: 4, workers: 2, enginesModule })
+  t.is(two.workers, 2)
+  t.deepEqual(strip(two), strip(one))
 })

@@ -141,7 +141,8 @@ export const generateMapping = (c: Choices, workload: WorkloadPlan, architecture
     const trySpatial = () => {
       const u = positions[state.pos]!.physical
       if (!leaf && u + 1 > last) return
-      if (!c.chance(45)) return
+      // Spatial loops above a branch (fused groups spread over instances) are rarer in practice.
+      if (!c.chance(leaf ? 45 : 15)) return
       const n = c.int(1, 2)
       for (let i = 0; i < n; i++) {
         const node = spatial(state, head)

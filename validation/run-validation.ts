@@ -12,6 +12,7 @@ import { type Campaign, runCampaign } from "./campaign.ts"
 import { type SavedCase, shrinkAndSave, writeFileAtomic } from "./corpus.ts"
 import type { Engines } from "./engines.ts"
 import { generateCase } from "./generators.ts"
+import { defaultEnginesModule, enginesFrom } from "./worker.ts"
 import { renderHtml } from "./html.ts"
 import { buildReport, latencyPoints, type Report } from "./report.ts"
 
@@ -75,7 +76,7 @@ export const runValidation = async (options: ValidationOptions = {}): Promise<Va
 
   const saved: SavedCase[] = []
   if (options.out !== undefined) {
-    const engines = options.engines ?? (await (await import("./default-engines.ts")).loadEngines())
+    const engines = options.engines ?? (await enginesFrom(defaultEnginesModule))
     await mkdir(options.out, { recursive: true })
     for (const failure of campaign.results.filter((r) => r.verdict === "mismatch" || r.verdict === "simulator-error" || r.verdict === "model-error")) {
       const match = /^random:(-?\d+):(\d+)$/.exec(failure.id)
