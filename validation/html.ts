@@ -50,7 +50,7 @@ export const errorHistogram = (errors: ReadonlyArray<number>): string => {
 /** Model latency against simulator latency, log-log, with the diagonal. */
 export const latencyScatter = (points: ReadonlyArray<LatencyPoint>): string => {
   const values = points.flatMap((p) => [p.model, p.simulator]).filter((v) => v > 0)
-  const lo = Math.floor(Math.log10(Math.max(1, Math.min(...values, 1))))
+  const lo = values.length === 0 ? 0 : Math.floor(Math.log10(Math.max(1, Math.min(...values))))
   const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(...values, 10))))
   const sx = (v: number) => margin.left + ((Math.log10(Math.max(v, 10 ** lo)) - lo) / (hi - lo)) * plotW
   const sy = (v: number) => margin.top + plotH - ((Math.log10(Math.max(v, 10 ** lo)) - lo) / (hi - lo)) * plotH
