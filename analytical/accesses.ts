@@ -1,31 +1,41 @@
 /**
  * Per (level, tensor, einsum): occupancy (peak per instance), fills (summed
- * over instances), and the reads and writes each transfer charges:
+ * over instances) and the reads and writes each event charges, by the rules
+ * of docs/semantics.md section 7 (R7.1):
  *
- * - a storage node's fill of an input reads its parent once per datum per
- *   step however many instances below the parent need it (multicast: a union
- *   over the spatial loops between the two), and writes the node itself
- *   (except at the topmost holder, whose fills come from nowhere);
- * - an output's fill reads the parent except for the first fill of each
- *   element into each instance (it starts at zero; `countFirstOutputRead`
- *   counts it), and every fill drains back: one write at the parent per datum
- *   per step, partial sums of several instances reduced into one update;
+ * - a fill is one physical event, attributed to the first Einsum in leaf
+ *   order that touches the element below the node during the step (7.1);
+ * - a fill with value reads the parent once per element per step however
+ *   many instances below it receive it (multicast, R5.2) and writes every
+ *   receiving instance (inputs) or the one designated instance (outputs,
+ *   4.3 case 3); zero-pending entries cost nothing (4.3 case 4);
+ * - dirty output elements drain to the parent when they leave, partial sums
+ *   of several instances reduced into one write (R4.7, R5.3);
  * - the compute leaf reads each operand of each leaf step from the lowest
- *   storage node holding it (multicast likewise) and writes each output
- *   update back there (reduced likewise), the first update of each element
- *   needing no read.
+ *   holder (R6.1) and updates each distinct output element there, reading it
+ *   only when it is valued (R6.2: the first update after a zero-pending
+ *   entry is elided, per element per buffer instance, per (re)computation).
+ *
+ * Zero-pending entries are counted without following elements one by one:
+ * along the holders of an output, a residency of an element in a holder is
+ * zero-pending at its start exactly when it is the first group of child
+ * residencies in a zero-pending parent residency, or it is not the
+ * designated receiver of its group. So Z(child) = (fills − groups) + Z(parent),
+ * and the parent serves groups − Z(parent) fills with value.
  */
 import type { AccessStats } from "../spec/stats.ts"
-import type { LoopNode, StorageNode } from "../spec/mapping.ts"
+import type { StorageNode } from "../spec/mapping.ts"
 import { findTensor } from "../spec/workload.ts"
 import { forEachStep, unionOverInstances } from "./steps.ts"
-import type { Model } from "./tile-inference.ts"
-import { card, subtract, type TileSet } from "./tile-set.ts"
+import type { Model, Path } from "./tile-inference.ts"
+import { card, intersect, subtract, type TileSet, union } from "./tile-set.ts"
 
 export interface AccessTotals {
   readonly accesses: AccessStats[]
   /** Every MAC executed per Einsum. */
   readonly ops: Record<string, number>
+  /** Reads and writes of the busiest physical instance of each physical level (section 10.3). */
+  readonly busiest: Record<string, { reads: number; writes: number }>
 }
 
 interface Mutable {
@@ -38,7 +48,26 @@ interface Mutable {
   occupancy: number
 }
 
+/**
+ * Spatial loops above nodes[j] whose tiles are separate physical instances of
+ * that node's physical level (R5.1: the node is at or below the loop's target).
+ * Holding them at tile 0 gives the traffic of one physical instance.
+ */
+export const separateInstanceLoops = (model: Model, path: Path, j: number): Set<number> => {
+  const levelIndex = model.levelIndex
+  const node = path.nodes[j]!
+  const index = node.kind === "storage" ? levelIndex.get(node.level)! : Infinity
+  const out = new Set<number>()
+  for (const at of path.loopAt) {
+    if (at >= j) break
+    if (path.nodes[at]!.kind !== "spatial") continue
+    if (index >= model.targetIndex(path, at)) out.add(at)
+  }
+  return out
+}
+
 export const countAccesses = (model: Model, countFirstOutputRead: boolean): AccessTotals => {
+  const spec = model.spec
   const table = new Map<string, Mutable>()
   const order: string[] = []
   const entry = (level: string, tensor: string, einsum: string): Mutable => {
@@ -51,95 +80,141 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
     }
     return e
   }
+  const physicalOf = new Map(spec.levels.map((l) => [l.name, l.physical]))
+  const busiest: Record<string, { reads: number; writes: number }> = {}
+  for (const level of spec.architecture.levels) busiest[level.name] = { reads: 0, writes: 0 }
+  const charge = (level: string, reads: number, writes: number) => {
+    const b = busiest[physicalOf.get(level)!]!
+    b.reads += reads
+    b.writes += writes
+  }
+  const leafOrder = model.paths.map((p) => p.einsum.name)
   const ops: Record<string, number> = {}
 
   for (const path of model.paths) {
     const e = path.einsum
     const leafIndex = path.nodes.length - 1
     const tensors = [...e.inputs, e.output].map((a) => a.tensor)
-    const holdersOf = (tensor: string) =>
-      path.nodes.flatMap((node, j) => (node.kind === "storage" && node.tensors.includes(tensor) ? [j] : []))
-    const spatialBetween = (from: number, to: number): number[] =>
-      path.loopAt.filter((j) => j > from && j < to && path.nodes[j]!.kind === "spatial")
-    /** Instances above node `upTo` that each see every element of the output (spatial loops on ranks the output does not use). */
-    const replicas = (upTo: number): number => {
-      const outRanks = new Set(e.output.projection.map((x) => x.terms[0]!.rank))
-      let n = 1
-      for (const j of path.loopAt) {
-        if (j >= upTo) break
-        const loop = path.nodes[j] as LoopNode
-        if (loop.kind !== "spatial" || outRanks.has(loop.rank)) continue
-        n *= model.tripCount(path, j, new Array<number>(path.loopsBefore[j]!).fill(0))
-      }
-      return n
+    const holdersOf = (tensor: string) => path.nodes.flatMap((node, j) => (node.kind === "storage" && node.tensors.includes(tensor) ? [j] : []))
+    const spatialBetween = (from: number, to: number): number[] => path.loopAt.filter((j) => j > from && j < to && path.nodes[j]!.kind === "spatial")
+    const atTileZero = (it: ReadonlyArray<number>, loops: ReadonlySet<number>): boolean => {
+      for (const at of loops) if (it[path.loopsBefore[at]!] !== 0) return false
+      return true
     }
 
     for (const tensor of tensors) {
       const isOutput = tensor === e.output.tensor
-      const volume = findTensor(model.spec.workload, tensor)!.volume
+      const volume = findTensor(spec.workload, tensor)!.volume
       const holders = holdersOf(tensor)
+      /** Zero-pending residency starts of the previous holder (outputs only). */
+      let zParent = 0
       holders.forEach((j, h) => {
         const node = path.nodes[j] as StorageNode
         const stats = entry(node.level, tensor, e.name)
-        const fillSet = (it: ReadonlyArray<number>): TileSet => {
-          const occ = model.occupancy(path, j, tensor, it)
-          const prev = model.prevIters(path, j, it)
-          return prev === undefined ? occ : subtract(occ, model.occupancy(path, j, tensor, prev))
+        // Einsums touching the tensor below this node, in leaf order; the fill of an element goes to the first (7.1).
+        const touchers = leafOrder.filter((name) => node.einsums.includes(name) && model.accessOf(model.pathOf(name).einsum, tensor) !== undefined)
+        const shared = touchers.length > 1
+        const before = touchers.slice(0, touchers.indexOf(e.name))
+        const occupancyOf = (name: string, it: ReadonlyArray<number>) => model.occupancy(model.pathOf(name), j, tensor, it)
+        const held = (it: ReadonlyArray<number>): TileSet => {
+          if (!shared) return occupancyOf(e.name, it)
+          let all: TileSet = []
+          for (const name of touchers) all = union(all, occupancyOf(name, it))
+          return all
         }
+        /** The elements entering at this step and attributed to this Einsum. */
+        const fillSet = (it: ReadonlyArray<number>): TileSet => {
+          const prev = model.prevIters(path, j, it)
+          let fill = prev === undefined ? held(it) : subtract(held(it), held(prev))
+          if (!shared) return fill
+          fill = intersect(fill, occupancyOf(e.name, it))
+          for (const name of before) fill = subtract(fill, occupancyOf(name, it))
+          return fill
+        }
+        const own = separateInstanceLoops(model, path, j)
         let fills = 0
+        let fillsOne = 0
         forEachStep(model, path, j, (it, mult) => {
-          const occ = card(model.occupancy(path, j, tensor, it))
+          const occ = card(occupancyOf(e.name, it))
           if (occ > stats.occupancy) stats.occupancy = occ
-          fills += mult * card(fillSet(it))
+          const n = card(fillSet(it))
+          fills += mult * n
+          if (atTileZero(it, own)) fillsOne += mult * n
         })
         stats.fills += fills
-        if (h === 0) return
+        if (h === 0) {
+          // The topmost holder: its entries are free (4.3 case 1). A backing store keeps every value, so an
+          // output element is zero-pending only at its first entry (R4.9); elsewhere every entry is a (re)computation.
+          zParent = countFirstOutputRead ? 0 : model.levelIndex.get(node.level) === 0 ? volume : fills
+          return
+        }
         const parentIndex = holders[h - 1]!
-        const parent = entry((path.nodes[parentIndex] as StorageNode).level, tensor, e.name)
+        const parentNode = path.nodes[parentIndex] as StorageNode
+        const parent = entry(parentNode.level, tensor, e.name)
         const between = spatialBetween(parentIndex, j)
-        let transferred = 0
+        const parentOwn = separateInstanceLoops(model, path, parentIndex)
+        let groups = 0
+        let groupsOne = 0
         forEachStep(
           model,
           path,
           j,
           (it, mult) => {
-            transferred += mult * card(unionOverInstances(model, path, between, it, fillSet))
+            const n = card(unionOverInstances(model, path, between, it, fillSet))
+            groups += mult * n
+            if (atTileZero(it, parentOwn)) groupsOne += mult * n
           },
           new Set(between)
         )
+        const share = groups === 0 ? 0 : groupsOne / groups
         if (isOutput) {
-          const firstIntoNode = countFirstOutputRead ? 0 : volume * replicas(j)
-          const firstFromParent = countFirstOutputRead ? 0 : volume * replicas(parentIndex)
-          stats.writes += fills - firstIntoNode
-          parent.writes += transferred
-          parent.reads += transferred - firstFromParent
+          // Fills with value go to one instance per group (4.3 case 3); every group drains once (R4.7, R5.3).
+          const valued = countFirstOutputRead ? groups : groups - zParent
+          parent.reads += valued
+          stats.writes += valued
+          parent.writes += groups
+          charge(parentNode.level, Math.round(valued * share), groupsOne)
+          charge(node.level, 0, Math.round(valued * (fills === 0 ? 0 : fillsOne / fills)))
+          zParent = countFirstOutputRead ? 0 : shared ? fills : fills - groups + zParent
         } else {
+          // Inputs arrive with value at every receiving instance (4.3 case 2), multicast from the parent (R5.2).
+          parent.reads += groups
           stats.writes += fills
-          parent.reads += transferred
+          charge(parentNode.level, groupsOne, 0)
+          charge(node.level, 0, fillsOne)
         }
       })
 
-      // The compute leaf's operand reads and update write-backs.
-      const parentIndex = holders[holders.length - 1]!
-      const parent = entry((path.nodes[parentIndex] as StorageNode).level, tensor, e.name)
-      const between = spatialBetween(parentIndex, leafIndex)
+      // The compute leaf's operand reads and updates at the lowest holder (R6.1, R6.2).
+      const lowest = holders[holders.length - 1]!
+      const lowestNode = path.nodes[lowest] as StorageNode
+      const holder = entry(lowestNode.level, tensor, e.name)
+      const between = spatialBetween(lowest, leafIndex)
+      const lowestOwn = separateInstanceLoops(model, path, lowest)
       const access = model.accessOf(e, tensor)!
-      const leafData = (it: ReadonlyArray<number>): TileSet =>
-        model.image(e, model.setsBefore(path, leafIndex, it).get(e.name) ?? [], access, path.nodes[leafIndex]!)
+      const leafData = (it: ReadonlyArray<number>): TileSet => model.image(e, model.setsBefore(path, leafIndex, it).get(e.name) ?? [], access, path.nodes[leafIndex]!)
       let moved = 0
+      let movedOne = 0
       forEachStep(
         model,
         path,
         leafIndex,
         (it, mult) => {
-          moved += mult * card(unionOverInstances(model, path, between, it, leafData))
+          const n = card(unionOverInstances(model, path, between, it, leafData))
+          moved += mult * n
+          if (atTileZero(it, lowestOwn)) movedOne += mult * n
         },
         new Set(between)
       )
       if (isOutput) {
-        parent.writes += moved
-        parent.reads += moved - (countFirstOutputRead ? 0 : volume * replicas(parentIndex))
-      } else parent.reads += moved
+        const valued = moved - zParent
+        holder.writes += moved
+        holder.reads += valued
+        charge(lowestNode.level, Math.round(valued * (moved === 0 ? 0 : movedOne / moved)), movedOne)
+      } else {
+        holder.reads += moved
+        charge(lowestNode.level, movedOne, 0)
+      }
     }
 
     let executed = 0
@@ -148,5 +223,5 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
     })
     ops[e.name] = executed
   }
-  return { accesses: order.map((key) => ({ ...table.get(key)! })), ops }
+  return { accesses: order.map((key) => ({ ...table.get(key)! })), ops, busiest }
 }

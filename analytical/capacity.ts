@@ -1,66 +1,139 @@
 /**
- * Capacity needed per physical level: each storage node's peak over time of
- * the words it holds per instance (for each tensor, the union of what every
- * Einsum below it touches), added over the nodes of a chain and over the
- * logical levels of one buffer; sequential branches free their storage when
- * they end (max over branches), pipeline branches coexist (sum).
+ * Capacity needed per physical level, by the recursion of R9.1: a storage
+ * node adds the words it holds at this step (per tensor the union over the
+ * Einsums below it) to what the nodes below need; a temporal loop takes the
+ * max over its tiles; a spatial loop sums its tiles for levels above its
+ * target (partitions of one physical instance, R5.1) and takes the max
+ * otherwise; sequential branches free their storage when they end (max),
+ * pipeline branches coexist (sum), and a pipeline directly under a temporal
+ * loop keeps up to min(n, T) iterations in flight (R9.2).
  */
-import type { MappingNode } from "../spec/mapping.ts"
-import type { Spec } from "../spec/spec.ts"
+import type { BranchNode, LoopNode, StorageNode } from "../spec/mapping.ts"
 import { findEinsum } from "../spec/workload.ts"
-import { forEachStep } from "./steps.ts"
-import type { Model } from "./tile-inference.ts"
+import type { Model, Path } from "./tile-inference.ts"
 import { card, type TileSet, union } from "./tile-set.ts"
 
-type Words = Map<string, number>
-
-const add = (into: Words, from: Words) => {
-  for (const [level, words] of from) into.set(level, (into.get(level) ?? 0) + words)
-}
+/** Words per physical level index. */
+type Need = number[]
 
 export const capacityNeeded = (model: Model): Record<string, number> => {
-  const spec: Spec = model.spec
-  const physicalOf = new Map(spec.levels.map((l) => [l.name, l.physical]))
+  const spec = model.spec
+  const levels = spec.architecture.levels
+  const zero = (): Need => new Array<number>(levels.length).fill(0)
+  const einsumOf = (name: string) => findEinsum(spec.workload, name)!
 
-  const nodePeak = (node: MappingNode & { kind: "storage" }): number => {
-    const path = model.pathOf(node.einsums[0]!)
-    const j = path.nodes.indexOf(node)
-    let peak = 0
-    forEachStep(model, path, j, (it) => {
-      let words = 0
-      for (const tensor of node.tensors) {
-        let held: TileSet = []
-        for (const name of node.einsums) {
-          const einsum = findEinsum(spec.workload, name)!
-          const access = model.accessOf(einsum, tensor)
-          if (access === undefined) continue
-          held = union(held, model.image(einsum, model.opsBelow(name, j, it), access, node))
-        }
-        words += card(held)
-      }
-      if (words > peak) peak = words
-    })
-    return peak
+  /** |occ_n,T| summed over the tensors of storage node nodes[j], at the loop iterations `it` (x `window` consecutive iterations of the loop at `loop`). */
+  const words = (path: Path, j: number, it: ReadonlyArray<number>): number => {
+    const node = path.nodes[j] as StorageNode
+    let total = 0
+    for (const tensor of node.tensors) total += card(held(node, j, tensor, it))
+    return total
+  }
+  const held = (node: StorageNode, j: number, tensor: string, it: ReadonlyArray<number>): TileSet => {
+    let set: TileSet = []
+    for (const name of node.einsums) {
+      const einsum = einsumOf(name)
+      const access = model.accessOf(einsum, tensor)
+      if (access === undefined) continue
+      set = union(set, model.image(einsum, model.opsBelow(name, j, it), access, node))
+    }
+    return set
   }
 
-  const ofList = (list: ReadonlyArray<MappingNode>): Words => {
-    const words: Words = new Map()
-    for (const node of list) {
-      if (node.kind === "storage") add(words, new Map([[physicalOf.get(node.level)!, nodePeak(node)]]))
-      if (node.kind === "sequential" || node.kind === "pipeline") {
-        const parts = node.branches.map(ofList)
-        const combined: Words = new Map()
-        for (const part of parts) {
-          for (const [level, w] of part) combined.set(level, node.kind === "sequential" ? Math.max(combined.get(level) ?? 0, w) : (combined.get(level) ?? 0) + w)
+  const combine = (into: Need, from: Need, f: (a: number, b: number) => number) => {
+    for (let l = 0; l < into.length; l++) into[l] = f(into[l]!, from[l]!)
+  }
+
+  /** The pipeline node ending the run of storage nodes right below nodes[j], or -1. */
+  const pipelineRightBelow = (path: Path, j: number): number => {
+    for (let k = j + 1; k < path.nodes.length; k++) {
+      const node = path.nodes[k]!
+      if (node.kind === "pipeline") return k
+      if (node.kind !== "storage") return -1
+    }
+    return -1
+  }
+
+  const need = (path: Path, j: number, it: ReadonlyArray<number>): Need => {
+    const node = path.nodes[j]!
+    switch (node.kind) {
+      case "compute":
+        return zero()
+      case "storage": {
+        const out = need(path, j + 1, it)
+        out[model.levelIndex.get(node.level)!]! += words(path, j, it)
+        return out
+      }
+      case "sequential":
+      case "pipeline": {
+        const out = zero()
+        for (const branch of (node as BranchNode).branches) {
+          const part = need(model.pathOf(branch[0]!.einsums[0]!), j + 1, it)
+          combine(out, part, node.kind === "sequential" ? Math.max : (a, b) => a + b)
         }
-        add(words, combined)
+        return out
+      }
+      default: {
+        const loop = node as LoopNode
+        const k = path.loopsBefore[j]!
+        const prefix = it.slice(0, k)
+        const classes = model.loopClasses(path, j, prefix)
+        if (loop.kind === "temporal") {
+          const at = pipelineRightBelow(path, j)
+          if (at >= 0) return pipelineWindow(path, j, at, prefix)
+          const out = zero()
+          for (const c of classes) combine(out, need(path, j + 1, [...prefix, c.i]), Math.max)
+          return out
+        }
+        const target = model.targetIndex(path, j)
+        const out = zero()
+        for (const c of classes) {
+          const part = need(path, j + 1, [...prefix, c.i])
+          for (let l = 0; l < out.length; l++) out[l] = l < target ? out[l]! + c.mult * part[l]! : Math.max(out[l]!, part[l]!)
+        }
+        return out
       }
     }
-    return words
   }
 
-  const total = ofList(spec.mapping.nodes)
+  /** R9.2: a temporal loop over storage nodes and a pipeline of n branches keeps W = min(n, T) iterations in flight. */
+  const pipelineWindow = (path: Path, j: number, at: number, prefix: ReadonlyArray<number>): Need => {
+    const pipeline = path.nodes[at] as BranchNode
+    const trips = model.tripCount(path, j, prefix)
+    const width = Math.min(pipeline.branches.length, trips)
+    const starts = new Set<number>()
+    for (const c of model.loopClasses(path, j, prefix)) {
+      for (let t = c.i; t < Math.min(c.i + width + 1, c.i + c.mult); t++) starts.add(t)
+      for (let t = Math.max(c.i, c.i + c.mult - width - 1); t < c.i + c.mult; t++) starts.add(t)
+    }
+    const out = zero()
+    for (let k = j + 1; k < at; k++) {
+      const node = path.nodes[k] as StorageNode
+      let peak = 0
+      for (const t of starts) {
+        let total = 0
+        for (const tensor of node.tensors) {
+          let set: TileSet = []
+          for (let w = t; w < Math.min(t + width, trips); w++) set = union(set, held(node, k, tensor, [...prefix, w]))
+          total += card(set)
+        }
+        peak = Math.max(peak, total)
+      }
+      out[model.levelIndex.get(node.level)!]! += peak
+    }
+    for (const branch of pipeline.branches) {
+      const branchPath = model.pathOf(branch[0]!.einsums[0]!)
+      const peak = zero()
+      for (const c of model.loopClasses(path, j, prefix)) combine(peak, need(branchPath, at + 1, [...prefix, c.i]), Math.max)
+      combine(out, peak, (a, b) => a + b)
+    }
+    return out
+  }
+
+  const total = need(model.paths[0]!, 0, [])
   const out: Record<string, number> = {}
-  for (const level of spec.architecture.levels) out[level.name] = total.get(level.name) ?? 0
+  levels.forEach((level, l) => {
+    out[level.name] = total[l]!
+  })
   return out
 }

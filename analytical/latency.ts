@@ -1,15 +1,12 @@
 /**
- * Latency: compute cycles (each leaf step takes ceil(ops of its busiest
- * instance / ops per cycle); spatial instances run in parallel; sequential
- * branches add up; pipelined branches overlap across the steps of the loops
- * above them: sum of all stage latencies minus, for every step but the last,
- * the smallest window of the following n - 1 stage latencies, which is
- * (T + n - 1)·L for balanced stages) against each level's transfer time at
- * its bandwidth (words per instance / words per cycle). The larger wins.
+ * Latency (section 10): compute time by the recursion of 10.1 (a leaf step
+ * takes ceil(ops of its tile / ops per cycle); spatial instances run in
+ * lock-step; temporal loops and branches add up), a pipeline of n branches
+ * directly under a temporal loop overlapping its iterations by the
+ * recurrence of 10.2, against each physical level's transfer time for its
+ * busiest instance (10.3). The larger wins.
  */
-import { instancesOf } from "../spec/architecture.ts"
 import type { BranchNode, LoopNode } from "../spec/mapping.ts"
-import type { AccessStats } from "../spec/stats.ts"
 import type { Model, Path } from "./tile-inference.ts"
 import { card } from "./tile-set.ts"
 
@@ -46,83 +43,80 @@ export const computeCycles = (model: Model): number => {
     }
   }
 
-  /** Index of the pipeline node that ends this chain of temporal loops and storage nodes, or -1. */
+  /** Index of the pipeline node right below the temporal loop at nodes[j] (only storage nodes between), or -1. */
   const pipelineBelow = (path: Path, j: number): number => {
-    for (let k = j; k < path.nodes.length; k++) {
+    if (path.nodes[j]!.kind !== "temporal") return -1
+    for (let k = j + 1; k < path.nodes.length; k++) {
       const node = path.nodes[k]!
-      if (node.kind === "spatial" || node.kind === "compute" || node.kind === "sequential") return -1
       if (node.kind === "pipeline") return k
+      if (node.kind !== "storage") return -1
     }
     return -1
   }
 
+  /**
+   * R10.2: f(t, s) = max(f(t, s-1), f(t-1, s), [s = 0] f(t-n, n-1)) + L(t, s). A run of identical
+   * iterations reaches a state that only shifts by a constant per iteration; from there the run is
+   * counted in closed form (the recurrence is max-plus linear, so a shifted state stays shifted).
+   */
   const pipelined = (path: Path, j: number, at: number, it: ReadonlyArray<number>): number => {
     const node = path.nodes[at] as BranchNode
-    const loops = path.loopAt.filter((x) => x >= j && x < at)
-    const stages = (current: ReadonlyArray<number>) =>
-      node.branches.map((branch) => walk(model.pathOf(branch[0]!.einsums[0]!), at + 1, current))
-    const successor = (current: ReadonlyArray<number>): number[] | undefined => {
-      const out = [...current]
-      for (let q = loops.length - 1; q >= 0; q--) {
-        const k = path.loopsBefore[loops[q]!]!
-        if (out[k]! + 1 < model.tripCount(path, loops[q]!, out)) {
-          out[k] = out[k]! + 1
-          for (let r = q + 1; r < loops.length; r++) out[path.loopsBefore[loops[r]!]!] = 0
-          return out
+    const n = node.branches.length
+    const prefix = it.slice(0, path.loopsBefore[j]!)
+    const stages = (t: number) => node.branches.map((branch) => walk(model.pathOf(branch[0]!.einsums[0]!), at + 1, [...prefix, t]))
+    // rows[k] = f(t - k, .) for the last n iterations (most recent first).
+    let rows: number[][] = []
+    const row = (k: number): number[] | undefined => rows[k]
+    const step = (L: number[]) => {
+      const next: number[] = new Array<number>(n).fill(0)
+      for (let s = 0; s < n; s++) {
+        let start = s > 0 ? next[s - 1]! : 0
+        const up = row(0)
+        if (up !== undefined) start = Math.max(start, up[s]!)
+        if (s === 0) {
+          const back = row(n - 1)
+          if (back !== undefined) start = Math.max(start, back[n - 1]!)
         }
+        next[s] = start + L[s]!
       }
-      return undefined
+      rows = [next, ...rows].slice(0, n + 1)
     }
-    let total = 0
-    const rec = (q: number, current: number[], mult: number) => {
-      if (q === loops.length) {
-        const now = stages(current)
-        total += mult * now.reduce((a, b) => a + b, 0)
-        const next = successor(current)
-        if (next === undefined) return
-        const later = stages(next)
-        let hidden = Infinity
-        for (let s = 0; s < now.length; s++) {
-          let window = 0
-          for (let t = s + 1; t < now.length; t++) window += now[t]!
-          for (let t = 0; t < s; t++) window += later[t]!
-          hidden = Math.min(hidden, window)
+    const shifted = (): number | undefined => {
+      if (rows.length < n + 1) return undefined
+      const delta = rows[0]![0]! - rows[1]![0]!
+      for (let k = 0; k + 1 < rows.length; k++) for (let s = 0; s < n; s++) if (rows[k]![s]! - rows[k + 1]![s]! !== delta) return undefined
+      return delta
+    }
+    let offset = 0
+    for (const c of model.loopClasses(path, j, prefix)) {
+      const L = stages(c.i)
+      let done = 0
+      while (done < c.mult) {
+        const delta = done > n ? shifted() : undefined
+        if (delta !== undefined) {
+          offset += (c.mult - done) * delta
+          break
         }
-        total -= mult * hidden
-        return
-      }
-      const k = path.loopsBefore[loops[q]!]!
-      for (const c of model.loopClasses(path, loops[q]!, current)) {
-        const next = [...current.slice(0, k), c.i]
-        rec(q + 1, next, mult * c.mult)
+        step(L)
+        done++
       }
     }
-    rec(0, it.slice(0, path.loopsBefore[j]!), 1)
-    return total
+    const last = rows[0]
+    return last === undefined ? 0 : last[n - 1]! + offset
   }
 
   const root = model.paths[0]!
   return walk(root, 0, [])
 }
 
-/** Cycles each physical level needs to move its words at its bandwidth (per instance). */
-export const memoryCycles = (model: Model, accesses: ReadonlyArray<AccessStats>): Record<string, number> => {
-  const spec = model.spec
-  const physicalOf = new Map(spec.levels.map((l) => [l.name, l.physical]))
+/** 10.3: cycles each physical level needs for the counted reads and writes of its busiest instance. */
+export const memoryCycles = (model: Model, busiest: Readonly<Record<string, { reads: number; writes: number }>>): Record<string, number> => {
   const out: Record<string, number> = {}
-  for (const level of spec.architecture.levels) {
-    let reads = 0
-    let writes = 0
-    for (const a of accesses) {
-      if (physicalOf.get(a.level) !== level.name) continue
-      reads += a.reads
-      writes += a.writes
-    }
-    const { x, y } = instancesOf(spec.architecture, level.index)
-    reads /= x * y
-    writes /= x * y
+  for (const level of model.spec.architecture.levels) {
+    const { reads, writes } = busiest[level.name] ?? { reads: 0, writes: 0 }
     const bw = level.bandwidth
-    out[level.name] = bw.kind === "unlimited" ? 0 : bw.kind === "shared" ? (reads + writes) / bw.wordsPerCycle : Math.max(reads / bw.read, writes / bw.write)
+    out[level.name] =
+      bw.kind === "unlimited" ? 0 : bw.kind === "shared" ? Math.ceil((reads + writes) / bw.wordsPerCycle) : Math.max(Math.ceil(reads / bw.read), Math.ceil(writes / bw.write))
   }
   return out
 }

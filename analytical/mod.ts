@@ -33,10 +33,10 @@ export interface InternalOptions {
 export const evaluate = (spec: Spec, options: EngineOptions & InternalOptions = {}): Stats => {
   const countFirstOutputRead = options.countFirstOutputRead ?? false
   const model = buildModel(spec, options.exhaustive ?? false)
-  const { accesses, ops } = countAccesses(model, countFirstOutputRead)
+  const { accesses, ops, busiest } = countAccesses(model, countFirstOutputRead)
   const capacity = capacityNeeded(model)
   const compute = computeCycles(model)
-  const memory = memoryCycles(model, accesses)
+  const memory = memoryCycles(model, busiest)
   const latency = Math.max(compute, ...Object.values(memory))
   const energy = energyOf(spec, accesses, ops)
   const warnings: string[] = []

@@ -25,6 +25,8 @@ export interface Path {
   readonly loopAt: ReadonlyArray<number>
   /** Index of the innermost branch node above nodes[j] (-1 if none). */
   readonly branchAbove: ReadonlyArray<number>
+  /** Index of the innermost sequential node above nodes[j] (-1 if none): the scope of a storage node (1.5, R4.4). */
+  readonly scopeAbove: ReadonlyArray<number>
 }
 
 export interface LoopClass {
@@ -37,6 +39,10 @@ export interface Model {
   readonly paths: ReadonlyArray<Path>
   readonly pathOf: (einsum: string) => Path
   readonly exhaustive: boolean
+  /** Physical level index of each logical level (0 = outermost, the backing store). */
+  readonly levelIndex: ReadonlyMap<string, number>
+  /** R5.1: physical index of the target of the spatial loop at nodes[j] (the compute unit counts as the innermost level). */
+  targetIndex(path: Path, j: number): number
   setsBefore(path: Path, j: number, it: ReadonlyArray<number>): ReadonlyMap<string, TileSet>
   /** Union over everything below nodes[j] of the ops of `einsum` (on its own path). */
   opsBelow(einsum: string, j: number, it: ReadonlyArray<number>): TileSet
@@ -65,20 +71,25 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
   }
   const einsum = (name: string): Einsum => findEinsum(spec.workload, name)!
   const rankIndex = new Map(spec.workload.einsums.map((e) => [e.name, rankIndexOf(e)]))
+  const levelIndex = new Map(spec.levels.map((l) => [l.name, l.physicalIndex]))
   const paths: Path[] = leafPaths(spec.mapping).map((nodes) => {
     const loopsBefore: number[] = []
     const loopAt: number[] = []
     const branchAbove: number[] = []
+    const scopeAbove: number[] = []
     let branch = -1
+    let scope = -1
     nodes.forEach((node, j) => {
       loopsBefore.push(loopAt.length)
       branchAbove.push(branch)
+      scopeAbove.push(scope)
       idOf(node)
       if (node.kind === "temporal" || node.kind === "spatial") loopAt.push(j)
       if (isBranchNode(node)) branch = j
+      if (node.kind === "sequential") scope = j
     })
     const leaf = nodes[nodes.length - 1]!
-    return { einsum: einsum((leaf as { einsum: string }).einsum), nodes, loopsBefore, loopAt, branchAbove }
+    return { einsum: einsum((leaf as { einsum: string }).einsum), nodes, loopsBefore, loopAt, branchAbove, scopeAbove }
   })
   const byEinsum = new Map(paths.map((p) => [p.einsum.name, p]))
   const pathOf = (name: string): Path => byEinsum.get(name)!
@@ -195,24 +206,33 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
         if (access === undefined) continue
         need = union(need, imageAt(consumer, out.get(name) ?? [], access, node))
       }
-      let resident: TileSet = []
-      const loopsBetween = (from: number) => path.loopAt.some((at) => at > from && at < jb && path.nodes[at]!.kind === "temporal")
-      const holders = path.nodes.flatMap((n, k) => (k < jb && n.kind === "storage" && n.tensors.includes(tensor) && n.exploitsReuse ? [k] : []))
-      if (holders.length > 0 && holders.every(loopsBetween)) {
-        throw unsupported(
-          spec,
-          path.nodes[holders[holders.length - 1]!]!.path,
-          `intermediate ${tensor} is kept only above loops over ${node.einsums[node.einsums.length - 1]}; what it holds from earlier steps of those loops is not modelled: add a storage node of ${tensor} directly above the branch as well`
-        )
-      }
+      // R8.2: what is valued in some holder of the intermediate on the path to the branch when execution enters it.
+      let available: TileSet = []
       for (let k = 0; k < jb; k++) {
         const holder = path.nodes[k]!
-        if (holder.kind !== "storage" || !holder.tensors.includes(tensor) || !holder.exploitsReuse) continue
-        const prev = prevIters(path, k, it)
-        if (prev === undefined) continue
-        resident = union(resident, consumersOccupancy(path, k, tensor, prev, group))
+        if (holder.kind !== "storage" || !holder.tensors.includes(tensor)) continue
+        if (holder.exploitsReuse) {
+          // Held over from the holder's previous step (R4.2).
+          const prev = prevIters(path, k, it)
+          if (prev !== undefined) available = union(available, consumersOccupancy(path, k, tensor, prev, group))
+        }
+        // Computed earlier within the holder's current step (a line buffer, 8.3); a backing store keeps
+        // everything ever computed (R4.9: refetch instead of recompute).
+        const backing = levelIndex.get(holder.level) === 0
+        for (const at of path.loopAt) {
+          if (at >= jb || (!backing && at < k)) continue
+          const i = it[path.loopsBefore[at]!]!
+          if (i === 0) continue
+          const prefix = it.slice(0, path.loopsBefore[at]!)
+          for (const name of group) {
+            const consumer = einsum(name)
+            const access = consumer.inputs.find((a) => a.tensor === tensor)
+            if (access === undefined) continue
+            available = union(available, imageAt(consumer, opsBelowLoopRange(name, at, prefix, i), access, holder))
+          }
+        }
       }
-      const computed = subtract(need, resident)
+      const computed = subtract(need, available)
       out.set(producer.name, outputPreimage(producer, computed, out.get(producer.name) ?? []))
     }
     return out
@@ -253,27 +273,40 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
       const node = path.nodes[j]!
       if (node.kind === "temporal" || node.kind === "spatial") {
         const prefix = it.slice(0, path.loopsBefore[j]!)
-        const at = (i: number) => opsBelow(name, j + 1, [...prefix, i])
-        result = []
-        for (const c of loopClasses(path, j, prefix)) {
-          const first = at(c.i)
-          if (c.mult === 1) {
-            result = union(result, first)
-            continue
-          }
-          const second = at(c.i + 1)
-          const delta = shiftBetween(first, second)
-          const merged = delta === undefined ? undefined : translateUnion(first, delta, c.mult)
-          if (merged === undefined) {
-            if (c.mult > 64) throw unsupported(spec, node.path, `the tiles of ${name} under this loop do not repeat by translation`)
-            for (let i = c.i; i < c.i + c.mult; i++) result = union(result, at(i))
-          } else result = union(result, merged)
-        }
+        result = unionOverLoop(name, path, j, prefix, Infinity)
       } else result = opsBelow(name, j + 1, it)
     }
     below.set(key, result)
     return result
   }
+
+  /** Union of opsBelow(name, j + 1, prefix + [i]) over the iterations i < hi of the loop at nodes[j]. */
+  const unionOverLoop = (name: string, path: Path, j: number, prefix: ReadonlyArray<number>, hi: number): TileSet => {
+    const node = path.nodes[j]!
+    const at = (i: number) => opsBelow(name, j + 1, [...prefix, i])
+    let result: TileSet = []
+    for (const c of loopClasses(path, j, prefix)) {
+      if (c.i >= hi) break
+      const mult = Math.min(c.mult, hi - c.i)
+      const first = at(c.i)
+      if (mult === 1) {
+        result = union(result, first)
+        continue
+      }
+      const second = at(c.i + 1)
+      const delta = shiftBetween(first, second)
+      const merged = delta === undefined ? undefined : translateUnion(first, delta, mult)
+      if (merged === undefined) {
+        if (mult > 64) throw unsupported(spec, node.path, `the tiles of ${name} under this loop do not repeat by translation`)
+        for (let i = c.i; i < c.i + mult; i++) result = union(result, at(i))
+      } else result = union(result, merged)
+    }
+    return result
+  }
+
+  /** Ops of `name` under the loop at nodes[j] over its iterations before `hi` (the loop shared by the whole group). */
+  const opsBelowLoopRange = (name: string, j: number, prefix: ReadonlyArray<number>, hi: number): TileSet =>
+    unionOverLoop(name, pathOf(name), j, prefix, hi)
 
   const occupancyCache = new Map<string, TileSet>()
   const occupancy = (path: Path, j: number, tensor: string, it: ReadonlyArray<number>): TileSet => {
@@ -331,7 +364,8 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
   const prevIters = (path: Path, j: number, it: ReadonlyArray<number>): number[] | undefined => {
     const node = path.nodes[j]! as StorageNode
     if (node.kind === "storage" && !node.exploitsReuse) return undefined
-    const scopeStart = path.branchAbove[j]! + 1
+    // R4.1/R4.4: prev stays within one execution of the innermost sequential branch; pipeline branches keep their content.
+    const scopeStart = path.scopeAbove[j]! + 1
     const loops = path.loopAt.filter((at) => at >= scopeStart && at < j)
     const temporal = loops.filter((at) => path.nodes[at]!.kind === "temporal")
     let carry = -1
@@ -351,11 +385,27 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
     return out
   }
 
+  const computeIndex = spec.architecture.levels.length
+  const targetIndex = (path: Path, j: number): number => {
+    let above = -1
+    for (let k = 0; k < j; k++) {
+      const node = path.nodes[k]!
+      if (node.kind === "storage") above = Math.max(above, levelIndex.get(node.level)!)
+    }
+    for (let k = j + 1; k < path.nodes.length; k++) {
+      const node = path.nodes[k]!
+      if (node.kind === "storage" && levelIndex.get(node.level)! > above) return levelIndex.get(node.level)!
+    }
+    return computeIndex
+  }
+
   return {
     spec,
     paths,
     pathOf,
     exhaustive,
+    levelIndex,
+    targetIndex,
     setsBefore,
     opsBelow,
     occupancy,
