@@ -1,0 +1,299 @@
+/**
+ * The worked examples and reference numbers of docs/semantics.md (sections
+ * 4, 7, 8, 9, 10 and 13), each test citing its rule or table.
+ */
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
+import test from "ava"
+import { Either } from "effect"
+import { loadSpec, specFromSources } from "../spec/load.ts"
+import type { Spec } from "../spec/spec.ts"
+import type { Stats } from "../spec/stats.ts"
+import { evaluate } from "./mod.ts"
+
+const shared = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "shared")
+const tests = join(shared, "fixtures", "looptree-tests")
+const tutorial = join(shared, "fixtures", "looptree-tutorial")
+
+const load = (text: string): Spec => {
+  const spec = specFromSources([{ file: "x.yaml", text }])
+  if (Either.isLeft(spec)) throw new Error(spec.left.message)
+  return spec.right
+}
+
+type Row = [occupancy: number, fills: number, reads: number, writes: number]
+const rows = (stats: Stats): Record<string, Row> =>
+  Object.fromEntries(stats.accesses.map((a) => [`${a.level} ${a.tensor} ${a.einsum}`, [a.occupancy, a.fills, a.reads, a.writes] as Row]))
+const key = (stats: Stats, k: string) => stats.accesses.find((a) => `${a.level} ${a.tensor} ${a.einsum}` === k)!
+const total = (stats: Stats, physical: string, field: "reads" | "writes") =>
+  stats.accesses.filter((a) => a.level === physical || a.level.startsWith(`${physical}#`)).reduce((n, a) => n + a[field], 0)
+
+const cascaded = (mapping: string, bindings: Record<number, string>) =>
+  loadSpec([join(tests, "cascaded_mm.workload.yaml"), join(tests, "three_level.arch.yaml"), join(tests, mapping)], { looptree: { bindings } })
+const fusedBindings = { 0: "MainMemory", 1: "GlobalBuffer", 2: "GlobalBuffer", 3: "GlobalBuffer", 4: "MACC" }
+
+test("7.2 cascaded_mm fused: every key's occupancy, fills, reads and writes", async (t) => {
+  const stats = evaluate(await cascaded("looptree-test-fused.yaml", fusedBindings))
+  t.deepEqual(rows(stats), {
+    "MainMemory Filter1 Fc1": [8, 8, 8, 0],
+    "MainMemory Filter2 Fc2": [32, 32, 32, 0],
+    "MainMemory Fmap1 Fc1": [18, 18, 18, 0],
+    "MainMemory Fmap3 Fc2": [72, 72, 0, 72],
+    "GlobalBuffer Filter1 Fc1": [8, 8, 72, 8],
+    "GlobalBuffer Filter2 Fc2": [32, 32, 288, 32],
+    "GlobalBuffer Fmap1 Fc1": [2, 18, 18, 18],
+    "GlobalBuffer Fmap3 Fc2": [8, 72, 216, 288],
+    // 7.1: the physical entry of Fmap2[:, p2] is counted once, under Fc1 (the original: 36 for Fc2 too).
+    "GlobalBuffer#2 Fmap2 Fc1": [4, 36, 36, 72],
+    "GlobalBuffer#2 Fmap2 Fc2": [4, 0, 36, 0],
+    "GlobalBuffer#3 Fmap1 Fc1": [1, 72, 72, 72],
+    "GlobalBuffer#3 Fmap2 Fc2": [1, 288, 288, 288]
+  })
+  t.deepEqual(stats.ops, { Fc1: 72, Fc2: 288 })
+  t.is(total(stats, "MainMemory", "reads"), 58)
+  t.is(total(stats, "MainMemory", "writes"), 72)
+  t.is(total(stats, "GlobalBuffer", "reads"), 1026)
+  t.is(total(stats, "GlobalBuffer", "writes"), 778)
+  // 10.3: compute 9 x (2 + 4) = 54; MainMemory ceil(130/32) = 5, GlobalBuffer ceil(1804/64) = 29.
+  t.is(stats.latency, 54)
+  // R9.1 worked: 50 + 4 + 8 partitions of GlobalBuffer#3.
+  t.deepEqual(stats.capacity, { MainMemory: 130, GlobalBuffer: 62 })
+})
+
+test("7.2 cascaded_mm fused with countFirstOutputRead: 130 / 1134 / 850", async (t) => {
+  const stats = evaluate(await cascaded("looptree-test-fused.yaml", fusedBindings), { countFirstOutputRead: true })
+  t.is(total(stats, "MainMemory", "reads"), 130)
+  t.is(total(stats, "MainMemory", "writes"), 72)
+  t.is(total(stats, "GlobalBuffer", "reads"), 1134)
+  t.is(total(stats, "GlobalBuffer", "writes"), 850)
+})
+
+test("7.3 cascaded_mm unfused: multicast of Fmap1 and reduction of Fmap3 (702 / 490 against LoopTree's 972 / 706)", async (t) => {
+  const stats = evaluate(await cascaded("looptree-test-unfused.yaml", { 0: "MainMemory", 1: "GlobalBuffer", 2: "GlobalBuffer", 3: "MACC" }))
+  const rw = Object.fromEntries(stats.accesses.map((a) => [`${a.level} ${a.tensor} ${a.einsum}`, [a.reads, a.writes]]))
+  t.deepEqual(rw, {
+    "MainMemory Filter1 Fc1": [8, 0],
+    "MainMemory Fmap1 Fc1": [18, 0],
+    "MainMemory Fmap2 Fc1": [0, 36],
+    "MainMemory Filter2 Fc2": [32, 0],
+    "MainMemory Fmap2 Fc2": [36, 0],
+    "MainMemory Fmap3 Fc2": [0, 72],
+    "GlobalBuffer Filter1 Fc1": [72, 8],
+    "GlobalBuffer Fmap1 Fc1": [18, 18],
+    "GlobalBuffer#2 Fmap2 Fc1": [36, 72],
+    "GlobalBuffer Filter2 Fc2": [288, 32],
+    "GlobalBuffer Fmap3 Fc2": [0, 72],
+    "GlobalBuffer#2 Fmap2 Fc2": [288, 288]
+  })
+  t.is(total(stats, "MainMemory", "reads"), 94)
+  t.is(total(stats, "MainMemory", "writes"), 108)
+  t.is(total(stats, "GlobalBuffer", "reads"), 702)
+  t.is(total(stats, "GlobalBuffer", "writes"), 490)
+  t.deepEqual(stats.capacity, { MainMemory: 166, GlobalBuffer: 72 })
+  t.is(stats.latency, 27)
+})
+
+const tutorialSpec = (mapping: string) =>
+  loadSpec([join(tutorial, "two_fc.workload.yaml"), join(tutorial, "architecture.yaml"), join(tutorial, mapping)], {
+    looptree: { bindings: { 0: "MainMemory", 1: "GlobalBuffer", 2: "MACC" } }
+  })
+
+test("13 two-FC tutorial: GlobalBuffer reads and writes with and without countFirstOutputRead, capacities", async (t) => {
+  const lbl = await tutorialSpec("layer-by-layer.mapping.yaml")
+  const fused = await tutorialSpec("fused.mapping.yaml")
+  for (const [spec, writesCounted, writesElided, capacity] of [
+    [lbl, 1089536, 1073152, { MainMemory: 32768, GlobalBuffer: 4224 }],
+    [fused, 1073152, 1064960, { MainMemory: 24576, GlobalBuffer: 8384 }]
+  ] as const) {
+    const counted = evaluate(spec, { countFirstOutputRead: true })
+    const elided = evaluate(spec)
+    t.is(total(counted, "GlobalBuffer", "reads"), 3145728)
+    t.is(total(counted, "GlobalBuffer", "writes"), writesCounted)
+    t.is(total(elided, "GlobalBuffer", "reads"), 3129344)
+    t.is(total(elided, "GlobalBuffer", "writes"), writesElided)
+    t.deepEqual(elided.capacity, capacity)
+    t.is(elided.latency, 1048576)
+  }
+})
+
+// ------------------------------------------------------------------ conv1d -> conv1d (7.4, 8.2)
+
+const conv1d = (loops: string, aNode: string) => `
+workload:
+  einsums:
+    - {name: convA, ranks: {pa: 18, ra: 3}, inputs: {I: ["pa + ra"], WA: [ra]}, output: {A: [pa]}}
+    - {name: convB, ranks: {pb: 16, rb: 3}, inputs: {A: ["pb + rb"], WB: [rb]}, output: {B: [pb]}}
+architecture:
+  levels: [{name: DRAM}, {name: GB}]
+  compute: {name: MAC}
+mapping:
+  nodes:
+    - {type: storage, level: DRAM, tensors: [I, WA, WB, B]}
+${loops}
+    - {type: storage, level: GB, tensors: [I, WA, WB, B]}
+    - ${aNode}
+    - type: sequential
+      branches:
+        - [{type: temporal, rank: pa, tile_shape: 1}, {type: temporal, rank: ra, tile_shape: 1}, {type: compute, einsum: convA, level: MAC}]
+        - [{type: temporal, rank: pb, tile_shape: 1}, {type: temporal, rank: rb, tile_shape: 1}, {type: compute, einsum: convB, level: MAC}]
+`
+const tile4 = "    - {type: temporal, rank: pb, tile_shape: 4}"
+const aReuse = "{type: storage, level: GB, tensors: [A]}"
+
+test("8.2 conv1d variants: retain_tile4, outer8_inner4 (54, LoopTree 60) and no_reuse_tile4 (72; GB A convA reads 48, LoopTree 54)", (t) => {
+  const variants = [
+    ["retain_tile4", conv1d(tile4, aReuse), 54, 36],
+    ["outer8_inner4", conv1d(`    - {type: temporal, rank: pb, tile_shape: 8}\n${tile4}`, aReuse), 54, 36],
+    ["no_reuse_tile4", conv1d(tile4, "{type: storage, level: GB, tensors: [A], exploits_reuse: false}"), 72, 48]
+  ] as const
+  for (const [name, text, opsA, aReads] of variants) {
+    const stats = evaluate(load(text))
+    t.is(stats.ops.convA, opsA, name)
+    t.is(key(stats, "GB I convA").reads, opsA, name)
+    t.is(key(stats, "GB WA convA").reads, opsA, name)
+    t.is(key(stats, "GB A convA").writes, opsA, name)
+    t.is(key(stats, "GB A convA").reads, aReads, name)
+    t.is(key(stats, "DRAM I convA").reads, 20, name)
+    // The I tiles are I[0..7] [4..11] [8..15] [12..19] (or [6..11] ... after retention): 8 + 4 + 4 + 4.
+    t.is(key(stats, "GB I convA").fills, 20, name)
+  }
+})
+
+// ------------------------------------------------------------------ 2-D (8.3)
+
+const conv2d = (top: string, lineBuffer: boolean, inner: string) => `
+workload:
+  einsums:
+    - {name: convA, ranks: {pa: 8, qa: 8, ra: 3, sa: 3}, inputs: {I: ["pa + ra", "qa + sa"], WA: [ra, sa]}, output: {A: [pa, qa]}}
+    - {name: convB, ranks: {pb: 6, qb: 6, rb: 3, sb: 3}, inputs: {A: ["pb + rb", "qb + sb"], WB: [rb, sb]}, output: {B: [pb, qb]}}
+architecture:
+  levels: [{name: DRAM}, {name: GB}]
+  compute: {name: MAC}
+mapping:
+  nodes:
+    - {type: storage, level: DRAM, tensors: [${top}]}
+    - {type: temporal, rank: pb, tile_shape: 2}
+${lineBuffer ? "    - {type: storage, level: GB, tensors: [A]}\n" : ""}    - {type: temporal, rank: qb, tile_shape: 2}
+    - {type: storage, level: ${lineBuffer ? "GB#2" : "GB"}, tensors: [${inner}]}
+    - type: sequential
+      branches:
+        - [{type: temporal, rank: pa, tile_shape: 1}, {type: temporal, rank: qa, tile_shape: 1}, {type: temporal, rank: ra, tile_shape: 1}, {type: temporal, rank: sa, tile_shape: 1}, {type: compute, einsum: convA, level: MAC}]
+        - [{type: temporal, rank: pb, tile_shape: 1}, {type: temporal, rank: qb, tile_shape: 1}, {type: temporal, rank: rb, tile_shape: 1}, {type: temporal, rank: sb, tile_shape: 1}, {type: compute, einsum: convB, level: MAC}]
+`
+
+test("8.3 mapping 1 (recompute): the vertical halo is computed twice, 96 elements, 864 MACs", (t) => {
+  const stats = evaluate(load(conv2d("I, WA, WB, B", false, "I, WA, WB, B, A")))
+  t.deepEqual(stats.ops, { convA: 864, convB: 324 })
+  t.is(key(stats, "GB A convA").writes, 864)
+  t.is(key(stats, "GB A convA").reads, 864 - 96)
+  t.is(key(stats, "GB A convA").occupancy, 16)
+})
+
+test("8.3 mapping 2 (line buffer): elements computed earlier in the row step are available, 576 MACs", (t) => {
+  const stats = evaluate(load(conv2d("I, WA, WB, B", true, "I, WA, WB, B")))
+  t.deepEqual(stats.ops, { convA: 576, convB: 324 })
+  t.is(key(stats, "GB A convA").writes, 576)
+  t.is(key(stats, "GB A convA").reads, 576 - 64)
+  t.is(key(stats, "GB A convA").occupancy, 32)
+})
+
+test("8.3 mapping 3 (refetch): A in DRAM, drained once and fetched back for the halo rows", (t) => {
+  const stats = evaluate(load(conv2d("I, WA, WB, B, A", false, "I, WA, WB, B, A")))
+  t.deepEqual(stats.ops, { convA: 576, convB: 324 })
+  t.is(key(stats, "DRAM A convA").writes, 64)
+  t.is(key(stats, "DRAM A convA").reads, 0)
+  t.is(key(stats, "DRAM A convB").reads, 32)
+  t.is(key(stats, "DRAM A convB").writes, 0)
+  t.is(key(stats, "GB A convA").reads, 576 - 64)
+  t.is(key(stats, "GB A convB").writes, 32)
+})
+
+// ------------------------------------------------------------------ residency (R4.3, R4.4)
+
+const irrelevant = (outer: string, inner: string) => `
+workload:
+  einsums:
+    - {name: E, ranks: {m: 4, p: 3}, inputs: {W: [m], I: [p]}, output: {O: [m, p]}}
+architecture:
+  levels: [{name: DRAM}, {name: GB}]
+  compute: {name: MAC}
+mapping:
+  nodes:
+    - {type: storage, level: DRAM, tensors: [W, I, O]}
+    - {type: temporal, rank: ${outer}, tile_shape: 1}
+    - {type: temporal, rank: ${inner}, tile_shape: 1}
+    - {type: storage, level: GB, tensors: [W]}
+    - {type: compute, einsum: E, level: MAC}
+`
+
+test("R4.3: an irrelevant loop directly above a storage node costs nothing (4 fills); above a relevant one it re-fills (12)", (t) => {
+  t.is(key(evaluate(load(irrelevant("m", "p"))), "GB W E").fills, 4)
+  t.is(key(evaluate(load(irrelevant("p", "m"))), "GB W E").fills, 12)
+})
+
+const cascadedNative = (filter1Inside: boolean, branch: "sequential" | "pipeline" = "sequential", p2Tile = 1, opsPerCycle = 1) => `
+workload:
+  einsums:
+    - {name: Fc1, ranks: {P1: 9, M1: 4, C1: 2}, inputs: {Fmap1: [C1, P1], Filter1: [C1, M1]}, output: {Fmap2: [M1, P1]}}
+    - {name: Fc2, ranks: {P2: 9, M2: 8, C2: 4}, inputs: {Fmap2: [C2, P2], Filter2: [C2, M2]}, output: {Fmap3: [M2, P2]}}
+architecture:
+  levels: [{name: MainMemory}, {name: GlobalBuffer, fanout: 8}]
+  compute: {name: MACC, ops_per_cycle: ${opsPerCycle}}
+mapping:
+  nodes:
+    - {type: storage, level: MainMemory, tensors: [Filter1, Filter2, Fmap1, Fmap3]}
+    - {type: storage, level: GlobalBuffer, tensors: [${filter1Inside ? "" : "Filter1, "}Filter2]}
+    - {type: temporal, rank: P2, tile_shape: ${p2Tile}}
+    - {type: storage, level: GlobalBuffer, tensors: [Fmap1, Fmap3]}
+    - {type: storage, level: GlobalBuffer#2, tensors: [Fmap2]}
+    - type: ${branch}
+      branches:
+        - [${filter1Inside ? "{type: storage, level: GlobalBuffer, tensors: [Filter1]}, " : ""}{type: temporal, rank: C1, tile_shape: 1}, {type: spatial, rank: M1, tile_shape: 1}, {type: storage, level: GlobalBuffer#3, tensors: [Fmap1]}, {type: compute, einsum: Fc1, level: MACC}]
+        - [{type: temporal, rank: C2, tile_shape: 1}, {type: spatial, rank: M2, tile_shape: 1}, {type: storage, level: GlobalBuffer#3, tensors: [Fmap2]}, {type: compute, einsum: Fc2, level: MACC}]
+`
+
+test("R4.4: storage inside a sequential branch is freed when the branch ends (Filter1 refilled per P2 step: 72 DRAM reads)", (t) => {
+  t.is(key(evaluate(load(cascadedNative(false))), "MainMemory Filter1 Fc1").reads, 8)
+  t.is(key(evaluate(load(cascadedNative(true))), "MainMemory Filter1 Fc1").reads, 72)
+  // In a pipeline branch the node keeps its content across iterations (R4.4).
+  t.is(key(evaluate(load(cascadedNative(true, "pipeline"))), "MainMemory Filter1 Fc1").reads, 8)
+})
+
+// ------------------------------------------------------------------ pipelines (10.2, R9.2)
+
+const historical = (branch: "sequential" | "pipeline", opsPerCycle: number) => `
+workload:
+  einsums:
+    - {name: Fc1, ranks: {P1: 9, M1: 4, C1: 2}, inputs: {Fmap1: [C1, P1], Filter1: [C1, M1]}, output: {Fmap2: [M1, P1]}}
+    - {name: Fc2, ranks: {P2: 9, M2: 8, C2: 4}, inputs: {Fmap2: [C2, P2], Filter2: [C2, M2]}, output: {Fmap3: [M2, P2]}}
+architecture:
+  levels: [{name: MainMemory}, {name: GlobalBuffer, fanout: 8}]
+  compute: {name: MACC, ops_per_cycle: ${opsPerCycle}}
+mapping:
+  nodes:
+    - {type: storage, level: MainMemory, tensors: [Filter1, Filter2, Fmap1, Fmap3]}
+    - {type: storage, level: GlobalBuffer, tensors: [Filter1, Filter2]}
+    - {type: temporal, rank: P2, tile_shape: 3}
+    - {type: storage, level: GlobalBuffer, tensors: [Fmap1, Fmap3]}
+    - {type: storage, level: GlobalBuffer#2, tensors: [Fmap2]}
+    - type: ${branch}
+      branches:
+        - [{type: temporal, rank: M1, tile_shape: 1}, {type: spatial, rank: C1, tile_shape: 1}, {type: compute, einsum: Fc1, level: MACC}]
+        - [{type: temporal, rank: C2, tile_shape: 1}, {type: spatial, rank: M2, tile_shape: 1}, {type: compute, einsum: Fc2, level: MACC}]
+`
+
+test("10.3 historical P2-tile-3 mappings: 72 / 48 cycles at 1 op per cycle, 24 / 16 at 3 (Q17)", (t) => {
+  t.is(evaluate(load(historical("sequential", 1))).latency, 72)
+  t.is(evaluate(load(historical("pipeline", 1))).latency, 48)
+  t.is(evaluate(load(historical("sequential", 3))).latency, 24)
+  t.is(evaluate(load(historical("pipeline", 3))).latency, 16)
+})
+
+test("R9.2: a pipeline of two over T = 3 holds two iterations of the nodes above it (Fmap2: 24 words, not 12)", (t) => {
+  const sequential = evaluate(load(historical("sequential", 1)))
+  const pipeline = evaluate(load(historical("pipeline", 1)))
+  // Sequential: Filter1 8 + Filter2 32 + Fmap1 2x3 + Fmap3 8x3 + Fmap2 4x3 = 82.
+  t.is(sequential.capacity.GlobalBuffer, 82)
+  // Pipeline: the window doubles the three tiles: 8 + 32 + 12 + 48 + 24 = 124.
+  t.is(pipeline.capacity.GlobalBuffer, 124)
+})
