@@ -32,7 +32,7 @@ export interface Campaign {
   readonly workers: number
 }
 
-const batchSize = 20
+const batchSize = 50
 
 export const defaultWorkers = (): number => Math.max(1, availableParallelism())
 

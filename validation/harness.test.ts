@@ -58,3 +58,23 @@ test("worker threads give the same results as one thread", async (t) => {
   t.is(two.workers, 2)
   t.deepEqual(strip(two), strip(one))
 })
+
+test("runValidation gives the report JSON the CLI prints, and writes the HTML page", async (t) => {
+  const { mkdtemp, readFile, readdir, rm } = await import("node:fs/promises")
+  const { tmpdir } = await import("node:os")
+  const path = await import("node:path")
+  const { runValidation } = await import("./run-validation.ts")
+  const directory = await mkdtemp(path.join(tmpdir(), "fuselab-validate-"))
+  try {
+    const html = path.join(directory, "report.html")
+    const run = await runValidation({ count: 20, seed: 2, workers: 1, engines: agreeing, html })
+    const json = JSON.parse(JSON.stringify(run))
+    for (const key of ["cases", "countMismatches", "exactMatchRate", "latencyError", "energyError", "kendallTau", "seconds"]) t.true(key in json, key)
+    t.deepEqual(Object.keys(json.latencyError).slice(0, 3), ["median", "p95", "max"])
+    t.is(json.cases, 20)
+    t.regex(await readFile(html, "utf8"), /<svg/)
+    t.deepEqual((await readdir(directory)).sort(), ["report.html"])
+  } finally {
+    await rm(directory, { recursive: true, force: true })
+  }
+})
