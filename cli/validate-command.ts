@@ -41,7 +41,7 @@ export const validateCommand: CommandModule = {
       .option("html", { type: "string", describe: "write an HTML report with plots to FILE" })
       .option("out", { type: "string", describe: "shrink every failing case and save it under DIR" })
       .option("examples", { type: "boolean", default: false, describe: "also run the examples/*.yaml specs" })
-      .option("count-first-output-read", { type: "boolean", default: false, describe: "count the first read of every output element" }),
+      .option("count-first-output-read", { type: "boolean", describe: "count the first read of every output element in every case (default: each random case draws it)" }),
   handler: async (argv) => {
     const args = argv as unknown as {
       count: number
@@ -51,7 +51,7 @@ export const validateCommand: CommandModule = {
       html?: string
       out?: string
       examples: boolean
-      countFirstOutputRead: boolean
+      countFirstOutputRead?: boolean
     }
     const progress = progressBar()
     const run = await runValidation({
@@ -61,7 +61,7 @@ export const validateCommand: CommandModule = {
       ...(args.examples ? { exampleFiles: await exampleFiles() } : {}),
       ...(args.html !== undefined ? { html: args.html } : {}),
       ...(args.out !== undefined ? { out: args.out } : {}),
-      countFirstOutputRead: args.countFirstOutputRead,
+      ...(args.countFirstOutputRead !== undefined ? { countFirstOutputRead: args.countFirstOutputRead } : {}),
       ...(progress !== undefined ? { onProgress: progress } : {}),
       note
     })

@@ -11,6 +11,7 @@ import { type Engines, runModel, runSimulator } from "./engines.ts"
 import { generateCase, specOfDoc } from "./generators.ts"
 
 export interface CaseOptions {
+  /** Count first output reads in every case; when absent, random cases draw it (20 % true) and specs use false. */
   readonly countFirstOutputRead?: boolean
 }
 
@@ -64,5 +65,7 @@ export const runRandomCase = async (engines: Engines, runSeed: number, index: nu
     const mismatch: Mismatch = { metric: "keys", key: "spec", model: spec.left.message, simulator: null }
     return { ...ids, verdict: "invalid-case", mismatches: [mismatch], mismatchCount: 1, metricMatch: {}, ops: 0, seconds: 0 }
   }
-  return runSpecCase(engines, spec.right, ids, options)
+  // The run's option wins; otherwise the case draws its own convention.
+  const countFirstOutputRead = options.countFirstOutputRead ?? generated.countFirstOutputRead
+  return runSpecCase(engines, spec.right, ids, { ...options, countFirstOutputRead })
 }

@@ -2,11 +2,12 @@
  * The corpus of past disagreements: each case is a directory
  * `validation/corpus/<id>/` with the minimal `spec.yaml`, both engines'
  * stats as they were when it was found (`model.json`, `simulator.json`), the
- * simulator's trace (`simulator.fltrace`) and a `README.md` saying what
+ * simulator's trace (`simulator.fltrace`), the engine options
+ * (`options.json`) and a `README.md` saying what
  * differed. `npm test` replays every `spec.yaml` (corpus.test.ts): once fixed,
  * a case stays fixed.
  */
-import { mkdir, readdir, rename, writeFile } from "node:fs/promises"
+import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises"
 import path from "node:path"
 import { fileURLToPath } from "node:url"
 import { Either } from "effect"
@@ -85,13 +86,23 @@ export const shrinkAndSave = async (
   await writeFileAtomic(path.join(target, "spec.yaml"), caseYaml({ ...shrunk.doc, description }))
   await writeFileAtomic(path.join(target, "model.json"), `${JSON.stringify(statsOf(model), null, 2)}\n`)
   await writeFileAtomic(path.join(target, "simulator.json"), `${JSON.stringify(statsOf(simulator), null, 2)}\n`)
+  await writeFileAtomic(path.join(target, "options.json"), `${JSON.stringify(engineOptions)}\n`)
   await writeFileAtomic(
     path.join(target, "README.md"),
     `# ${id}\n\n${description.split("\n").map((line) => (line.startsWith("Minimal") || line.startsWith("Verdict") ? line : `- ${line}`)).join("\n")}\n\n` +
       `Replay: \`npx fuselab check validation/corpus/${id}/spec.yaml\`, then \`fuselab model\` / \`fuselab simulate\` on it.\n` +
-      (options.countFirstOutputRead === true ? "Run with countFirstOutputRead.\n" : "")
+      (options.countFirstOutputRead === true ? "Run with countFirstOutputRead (options.json).\n" : "")
   )
   return { id, directory: target, doc: shrunk.doc, comparison, shrinkSteps: shrunk.steps }
+}
+
+/** The engine options a saved case was found with (`options.json`; default: none). */
+export const corpusOptions = async (directory: string): Promise<{ countFirstOutputRead?: boolean }> => {
+  try {
+    return JSON.parse(await readFile(path.join(directory, "options.json"), "utf8")) as { countFirstOutputRead?: boolean }
+  } catch {
+    return {}
+  }
 }
 
 /** The ids of the saved cases (directories with a spec.yaml). */

@@ -20,6 +20,8 @@ export interface GeneratedCase {
   readonly doc: NativeDocument
   /** Cases of one group share workload and architecture and differ in the mapping (Kendall tau is per group). */
   readonly group: number
+  /** Engine option drawn per case, so both output-read conventions get validated. */
+  readonly countFirstOutputRead: boolean
 }
 
 /** A workload and an architecture: what a user holds fixed while choosing among mappings. */
@@ -71,7 +73,8 @@ export const generateCase = (runSeed: number, index: number): GeneratedCase => {
   const group = Math.floor(index / mappingsPerProblem)
   const problem = fc.sample(problemArbitrary, { seed: caseSeed(runSeed ^ 0x51ed27, group), numRuns: 1 })[0]!
   const mapping = fc.sample(mappingArbitrary(problem), { seed: caseSeed(runSeed, index), numRuns: 1 })[0]!
-  return { doc: documentOf(problem, mapping), group }
+  const countFirstOutputRead = fc.sample(fc.noBias(fc.integer({ min: 0, max: 99 })), { seed: caseSeed(runSeed ^ 0x2c1b3c6d, index), numRuns: 1 })[0]! < 20
+  return { doc: documentOf(problem, mapping), group, countFirstOutputRead }
 }
 
 export const caseYaml = (doc: NativeDocument): string => YAML.stringify(doc, { aliasDuplicateObjects: false })

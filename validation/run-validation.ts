@@ -83,9 +83,10 @@ export const runValidation = async (options: ValidationOptions = {}): Promise<Va
       if (match === null) continue
       const index = Number(match[2])
       const id = `s${seed}-i${index}`
-      const result = await shrinkAndSave(engines, generateCase(seed, index).doc, id, options.out, {
+      const generated = generateCase(seed, index)
+      const result = await shrinkAndSave(engines, generated.doc, id, options.out, {
         origin: failure.id,
-        ...(options.countFirstOutputRead !== undefined ? { countFirstOutputRead: options.countFirstOutputRead } : {})
+        countFirstOutputRead: options.countFirstOutputRead ?? generated.countFirstOutputRead
       })
       if (result !== null) {
         saved.push(result)
