@@ -1,0 +1,127 @@
+/**
+ * Buffer state. A `Physical` is one storage node's copy of one tensor: the
+ * values (shared by its instances: inputs are identical everywhere, and
+ * partial sums of outputs add up, so draining deltas keeps totals exact),
+ * and per instance which elements are present and which hold a complete
+ * (valid) value. A `View` is the logical buffer (storage node, tensor,
+ * Einsum) the Stats are keyed by: per instance, which elements this Einsum's
+ * tile holds, which of its outputs are dirty, and which it has ever held
+ * (the first update of an output element starts at zero and needs no read).
+ */
+import { ElementList } from "./elements.ts"
+import type { AccessInfo, EinsumInfo, LoopSim, StorageSim, TensorInfo } from "./program.ts"
+
+export class PhysicalInstance {
+  readonly count: Uint8Array
+  readonly valid: Uint8Array
+  constructor(volume: number) {
+    this.count = new Uint8Array(volume)
+    this.valid = new Uint8Array(volume)
+  }
+}
+
+export class Physical {
+  readonly values: Float64Array
+  /** What has already been drained to the parent, per element (outputs only). */
+  readonly drained: Float64Array | null
+  /** Instances holding each element. */
+  readonly total: Uint16Array
+  readonly instances = new Map<number, PhysicalInstance>()
+  readonly storage: StorageSim
+  readonly tensor: TensorInfo
+  constructor(storage: StorageSim, tensor: TensorInfo, isProduced: boolean) {
+    this.storage = storage
+    this.tensor = tensor
+    this.values = new Float64Array(tensor.volume)
+    this.drained = isProduced ? new Float64Array(tensor.volume) : null
+    this.total = new Uint16Array(tensor.volume)
+  }
+  instance(id: number): PhysicalInstance {
+    let found = this.instances.get(id)
+    if (found === undefined) {
+      found = new PhysicalInstance(this.tensor.volume)
+      this.instances.set(id, found)
+    }
+    return found
+  }
+}
+
+export class ViewInstance {
+  readonly held: Uint8Array
+  readonly list = new ElementList()
+  readonly dirty: Uint8Array | null
+  readonly everHeld: Uint8Array | null
+  /** Multicast / reduction windows of the last parent read / write served to children, per element. */
+  readStamp: Float64Array | null = null
+  writeStamp: Float64Array | null = null
+  constructor(volume: number, isOutput: boolean) {
+    this.held = new Uint8Array(volume)
+    this.dirty = isOutput ? new Uint8Array(volume) : null
+    this.everHeld = isOutput ? new Uint8Array(volume) : null
+  }
+  stamps(kind: "read" | "write", volume: number): Float64Array {
+    if (kind === "read") return (this.readStamp ??= new Float64Array(volume).fill(-1))
+    return (this.writeStamp ??= new Float64Array(volume).fill(-1))
+  }
+}
+
+/** Spatial loops between a parent node and a child, and the temporal loops that tell their windows apart. */
+export interface Window {
+  /** Spatial loops between parent and child: instances under them share one parent access per element. */
+  readonly multicast: ReadonlyArray<LoopSim>
+  /** Temporal loops below the outermost multicast loop and above the child. */
+  readonly temporal: ReadonlyArray<LoopSim>
+  readonly radix: number
+}
+
+export const makeWindow = (between: ReadonlyArray<LoopSim>): Window => {
+  const first = between.findIndex((l) => l.spatial)
+  if (first < 0) return { multicast: [], temporal: [], radix: 1 }
+  const multicast = between.filter((l) => l.spatial)
+  const temporal = between.slice(first).filter((l) => !l.spatial)
+  const radix = temporal.reduce((n, l) => n * l.radix, 1)
+  return { multicast, temporal, radix }
+}
+
+export class View {
+  readonly instances = new Map<number, ViewInstance>()
+  reads = 0
+  writes = 0
+  fills = 0
+  occupancy = 0
+  /** Words delivered into this view from its parent (each receiving instance counted). */
+  delivered = 0
+  /** Words the parent served for this view's fills (after multicast). */
+  servedByParent = 0
+  parent: View | null = null
+  /** The view below this one on the same Einsum's path for the same tensor (whose fills this one serves). */
+  child: View | null = null
+  /** This step's tile (reused between steps). */
+  readonly next = new ElementList()
+  window: Window = { multicast: [], temporal: [], radix: 1 }
+  readonly storage: StorageSim
+  readonly tensor: TensorInfo
+  readonly einsum: EinsumInfo
+  readonly access: AccessInfo
+  readonly isOutput: boolean
+  readonly physical: Physical
+  constructor(storage: StorageSim, tensor: TensorInfo, einsum: EinsumInfo, access: AccessInfo, isOutput: boolean, physical: Physical) {
+    this.storage = storage
+    this.tensor = tensor
+    this.einsum = einsum
+    this.access = access
+    this.isOutput = isOutput
+    this.physical = physical
+  }
+  get key(): string {
+    return `${this.storage.level}|${this.tensor.name}|${this.einsum.name}`
+  }
+  instance(id: number): ViewInstance {
+    let found = this.instances.get(id)
+    if (found === undefined) {
+      found = new ViewInstance(this.tensor.volume, this.isOutput)
+      this.instances.set(id, found)
+    }
+    return found
+  }
+}

@@ -1,0 +1,958 @@
+/**
+ * The controller: walks the LoopTree as a program. At every step of a
+ * storage node it evicts what the new tile no longer holds (draining dirty
+ * outputs to the parent) and fills what is missing (from the parent, or as
+ * a placeholder an intermediate's producer will write); at every branch it
+ * asks, from buffer contents, which elements of each intermediate the
+ * consumers need that no buffer above holds, and makes their producers
+ * compute exactly those (again, if they were computed before); at every
+ * leaf it performs the real multiply-accumulates. All counts in the Stats
+ * are tallied here, as the events happen.
+ */
+import type { TraceEvent, TraceSink } from "../traces/format.ts"
+import { Physical, View, type ViewInstance, makeWindow, type Window } from "./buffers.ts"
+import { boxIsEmpty, ElementList, footprint, Marker, type OpSet, toRuns } from "./elements.ts"
+import type { BranchSim, ComputeSim, LoopSim, Program, SimNode, StorageSim } from "./program.ts"
+import { elementName } from "./reference.ts"
+import { type Clock, makePorts, type Ports } from "./timing.ts"
+
+export class SimulationError extends Error {
+  override readonly name = "SimulationError"
+  readonly kind: "overflow" | "functional" | "unproduced" | "max-cycles" | "mapping"
+  constructor(kind: "overflow" | "functional" | "unproduced" | "max-cycles" | "mapping", message: string) {
+    super(message)
+    this.kind = kind
+  }
+}
+
+interface LeafSource {
+  readonly view: View
+  readonly window: Window
+  /** Sub-instances (compute units) under the source instance, for per-unit first-update elision. */
+  readonly units: number
+  readonly intermediate: boolean
+}
+
+interface Production {
+  readonly producer: number
+  readonly tensor: number
+  readonly elements: Int32Array
+}
+
+export interface RunOptions {
+  readonly trace?: TraceSink | undefined
+  readonly traceElements?: boolean
+  readonly maxCycles?: number
+  readonly onProgress?: (opsDone: number) => void
+}
+
+export interface ComponentActivity {
+  readonly busyCycles: number
+  readonly words: number
+}
+
+export class Controller {
+  readonly opSets: OpSet[]
+  readonly views: View[] = []
+  readonly viewsOf: View[][]
+  readonly physicals = new Map<string, Physical>()
+  readonly ops: number[]
+  readonly loopIndex: Int32Array
+  readonly loopEpoch: Float64Array
+  private epoch = 0
+  private readonly markers: Marker[]
+  private readonly scratch2 = new ElementList(1024)
+  private readonly leafSources = new Map<ComputeSim, LeafSource[]>()
+  private readonly unitHeld = new Map<string, Uint8Array>()
+  private readonly ports = new Map<string, Ports>()
+  /** Live words per physical level instance, and the peak per physical level. */
+  private readonly live = new Map<string, number>()
+  readonly peakCapacity: number[]
+  private readonly listBranch = new Map<ReadonlyArray<SimNode>, BranchSim | null>()
+  private readonly branchStorages = new Map<ReadonlyArray<SimNode>, StorageSim[]>()
+  private readonly joins: number[][] = []
+  private readonly pipelineClocks = new Map<number, number[]>()
+  private readonly wantMasks = new Map<string, { mask: Uint8Array; list: ElementList }>()
+  private readonly stamps = { next: 0 }
+  private opsDone = 0
+  private nextProgress = 1 << 16
+  computeBusy = 0
+  computeStall = 0
+  finish = 0
+  private pendingCompute = new Map<ComputeSim, { ops: number; cycle: number; cycles: number }>()
+
+  readonly program: Program
+  readonly inputs: ReadonlyArray<Float64Array | null>
+  readonly options: RunOptions
+  constructor(program: Program, inputs: ReadonlyArray<Float64Array | null>, options: RunOptions) {
+    this.program = program
+    this.inputs = inputs
+    this.options = options
+    const { einsums, tensors, storages, loops, computes } = program
+    this.opSets = einsums.map((e) => ({ lo: new Int32Array(e.bounds.length), hi: Int32Array.from(e.bounds), mask: null, active: true }))
+    this.ops = einsums.map(() => 0)
+    this.loopIndex = new Int32Array(loops.length)
+    this.loopEpoch = new Float64Array(loops.length)
+    this.markers = tensors.map((t) => new Marker(t.volume))
+    this.peakCapacity = program.spec.architecture.levels.map(() => 0)
+    this.viewsOf = storages.map(() => [])
+    // One view per (storage node, tensor, Einsum below it that uses the tensor).
+    for (const storage of storages) {
+      for (const t of storage.tensors) {
+        const tensor = tensors[t]!
+        const physical = new Physical(storage, tensor, tensor.producer >= 0)
+        this.physicals.set(`${storage.id}:${t}`, physical)
+        for (const e of storage.einsums) {
+          const einsum = einsums[e]!
+          const isOutput = einsum.output.tensor === t
+          const access = isOutput ? einsum.output : einsum.inputs.find((a) => a.tensor === t)
+          if (access === undefined) continue
+          const view = new View(storage, tensor, einsum, access, isOutput, physical)
+          this.views.push(view)
+          this.viewsOf[storage.id]!.push(view)
+        }
+      }
+    }
+    // Parents: the nearest storage above on the Einsum's path holding the tensor.
+    for (const compute of computes) {
+      const path = compute.path
+      let lastHolder = new Map<number, { storage: StorageSim; at: number }>()
+      path.forEach((node, at) => {
+        if (node.kind !== "storage") return
+        for (const t of node.tensors) {
+          const view = this.viewFor(node, t, compute.einsum)
+          if (view === undefined) continue
+          const above = lastHolder.get(t)
+          if (above !== undefined) {
+            view.parent = this.viewFor(above.storage, t, compute.einsum) ?? null
+            if (view.parent !== null) view.parent.child = view
+            view.window = makeWindow(path.slice(above.at + 1, at).filter((n): n is LoopSim => n.kind === "loop"))
+          }
+          lastHolder.set(t, { storage: node, at })
+        }
+      })
+      const einsum = einsums[compute.einsum]!
+      const sources: LeafSource[] = [...einsum.inputs, einsum.output].map((access) => {
+        const holder = lastHolder.get(access.tensor)
+        if (holder === undefined) throw new SimulationError("mapping", `${einsum.name} uses ${tensors[access.tensor]!.name} but no storage node above its compute leaf holds it`)
+        const view = this.viewFor(holder.storage, access.tensor, compute.einsum)!
+        const window = makeWindow(path.slice(holder.at + 1).filter((n): n is LoopSim => n.kind === "loop"))
+        const units = window.multicast.reduce((n, l) => n * l.radix, 1)
+        return { view, window, units, intermediate: tensors[access.tensor]!.role === "intermediate" && access !== einsum.output }
+      })
+      this.leafSources.set(compute, sources)
+      lastHolder = new Map()
+    }
+    const indexLists = (list: ReadonlyArray<SimNode>): void => {
+      const last = list[list.length - 1]
+      this.listBranch.set(list, last !== undefined && (last.kind === "sequential" || last.kind === "pipeline") ? last : null)
+      for (const node of list) if (node.kind === "sequential" || node.kind === "pipeline") node.branches.forEach(indexLists)
+    }
+    indexLists(program.root)
+    const collect = (list: ReadonlyArray<SimNode>, into: StorageSim[]): void => {
+      for (const node of list) {
+        if (node.kind === "storage") into.push(node)
+        if (node.kind === "sequential" || node.kind === "pipeline") for (const b of node.branches) collect(b, into)
+      }
+    }
+    for (const branch of program.branches) {
+      for (const b of branch.branches) {
+        const into: StorageSim[] = []
+        collect(b, into)
+        this.branchStorages.set(b, into.reverse())
+      }
+    }
+  }
+
+  private viewFor(storage: StorageSim, tensor: number, einsum: number): View | undefined {
+    return this.viewsOf[storage.id]!.find((v) => v.tensor.id === tensor && v.einsum.id === einsum)
+  }
+
+  private instanceOf(storage: StorageSim): number {
+    let id = 0
+    for (const loop of storage.loopsAbove) if (loop.spatial) id = id * loop.radix + this.loopIndex[loop.id]!
+    return id
+  }
+
+  private windowKey(window: Window): number {
+    if (window.multicast.length === 0) return -1
+    let local = 0
+    for (const loop of window.temporal) local = local * loop.radix + this.loopIndex[loop.id]!
+    return this.loopEpoch[window.multicast[0]!.id]! * window.radix + local
+  }
+
+  private unitOf(window: Window): number {
+    let unit = 0
+    for (const loop of window.multicast) unit = unit * loop.radix + this.loopIndex[loop.id]!
+    return unit
+  }
+
+  private portsOf(level: number, instance: number): Ports {
+    const key = `${level}:${instance}`
+    let found = this.ports.get(key)
+    if (found === undefined) {
+      found = makePorts(this.program.spec.architecture.levels[level]!)
+      this.ports.set(key, found)
+    }
+    return found
+  }
+
+  activity(): Map<string, ComponentActivity> {
+    const out = new Map<string, { busyCycles: number; words: number }>()
+    const levels = this.program.spec.architecture.levels
+    for (const [key, ports] of this.ports) {
+      const name = levels[Number(key.split(":")[0])]!.name
+      const entry = out.get(name) ?? { busyCycles: 0, words: 0 }
+      const unique = ports.read === ports.write ? [ports.read] : [ports.read, ports.write]
+      for (const port of unique) {
+        entry.busyCycles = Math.max(entry.busyCycles, port.busy)
+        entry.words += port.words
+      }
+      out.set(name, entry)
+    }
+    return out
+  }
+
+  latestPortCycle(): number {
+    let latest = 0
+    for (const ports of this.ports.values()) latest = Math.max(latest, ports.read.free, ports.write.free)
+    return latest
+  }
+
+  private emit(event: TraceEvent): void {
+    this.options.trace?.event(event)
+  }
+
+  private iterationOf(loops: ReadonlyArray<LoopSim>): number[] {
+    return loops.map((l) => this.loopIndex[l.id]!)
+  }
+
+  // ---------------------------------------------------------------- walk
+
+  run(): number {
+    const clock: Clock = { t: 0, issue: 0, stall: 0 }
+    this.joins.push([])
+    this.runList(this.program.root, 0, clock)
+    for (const end of this.joins.pop()!) clock.t = Math.max(clock.t, end)
+    this.flushCompute(clock)
+    // The end of the program: everything still on chip drains to its parent.
+    const all = [...this.program.storages].reverse()
+    this.flush(all, true, clock, true)
+    this.computeStall = clock.stall
+    this.finish = Math.max(clock.t, this.latestPortCycle())
+    return this.finish
+  }
+
+  private runList(list: ReadonlyArray<SimNode>, start: number, clock: Clock): void {
+    for (let i = start; i < list.length; i++) {
+      const node = list[i]!
+      switch (node.kind) {
+        case "loop":
+          this.runLoop(list, i, node, clock)
+          return
+        case "storage": {
+          const branch = this.listBranch.get(list)
+          if (branch !== null && branch !== undefined && node.einsums.length > 1) this.infer(branch, false)
+          this.stepStorage(node, clock)
+          break
+        }
+        case "sequential":
+        case "pipeline":
+          this.runBranch(node, clock)
+          return
+        case "compute":
+          this.runLeaf(node, clock)
+          return
+      }
+    }
+  }
+
+  private runLoop(list: ReadonlyArray<SimNode>, at: number, loop: LoopSim, clock: Clock): void {
+    const set = this.opSets[loop.einsum]!
+    if (boxIsEmpty(set)) return
+    const r = loop.rank
+    const lo = set.lo[r]!
+    const hi = set.hi[r]!
+    this.loopEpoch[loop.id] = ++this.epoch
+    this.joins.push([])
+    const start = clock.t
+    let latest = start
+    let k = 0
+    for (let from = lo; from < hi; from += loop.tile, k++) {
+      set.lo[r] = from
+      set.hi[r] = Math.min(from + loop.tile, hi)
+      this.loopIndex[loop.id] = k
+      if (loop.spatial) clock.t = start
+      this.runList(list, at + 1, clock)
+      if (loop.spatial) latest = Math.max(latest, clock.t)
+    }
+    if (loop.spatial) clock.t = latest
+    set.lo[r] = lo
+    set.hi[r] = hi
+    this.loopIndex[loop.id] = 0
+    const ends = this.joins.pop()!
+    for (const end of ends) clock.t = Math.max(clock.t, end)
+  }
+
+  // ---------------------------------------------------------------- inference
+
+  private validAbove(branch: BranchSim, tensor: number, x: number, instances: Map<StorageSim, number>): boolean {
+    for (const storage of branch.storageAbove) {
+      // A node that keeps nothing across steps cannot retain an intermediate for the next one.
+      if (!storage.tensors.includes(tensor) || !storage.exploitsReuse) continue
+      const physical = this.physicals.get(`${storage.id}:${tensor}`)!
+      const inst = physical.instances.get(instances.get(storage)!)
+      if (inst !== undefined && inst.valid[x] === 1) return true
+    }
+    return false
+  }
+
+  /**
+   * Decide each producer's op set in the branch's group: the elements of
+   * its output that the group's consumers need now and no buffer above the
+   * branch holds with a complete value. With `commit`, record the
+   * productions (their outputs start again from zero).
+   */
+  private infer(branch: BranchSim, commit: boolean): Production[] {
+    const { einsums, tensors } = this.program
+    const group = branch.einsums
+    const inGroup = new Set(group)
+    const instances = new Map<StorageSim, number>()
+    for (const s of branch.storageAbove) instances.set(s, this.instanceOf(s))
+    const consumedInGroup = new Set<number>()
+    for (const e of group) for (const a of einsums[e]!.inputs) if (inGroup.has(tensors[a.tensor]!.producer)) consumedInGroup.add(tensors[a.tensor]!.producer)
+    const productions: Production[] = []
+    const wanted = new Map<number, { mask: Uint8Array; list: ElementList }>()
+    for (let g = group.length - 1; g >= 0; g--) {
+      const e = group[g]!
+      const einsum = einsums[e]!
+      if (consumedInGroup.has(e)) {
+        // A producer: its op set follows from what was wanted of its output.
+        const want = wanted.get(e)
+        const set = this.opSets[e]!
+        if (want === undefined || want.list.length === 0) {
+          set.active = false
+          continue
+        }
+        const tensor = tensors[einsum.output.tensor]!
+        const dims = tensor.shape.length
+        const min = new Int32Array(dims).fill(2147483647)
+        const max = new Int32Array(dims).fill(-1)
+        for (let i = 0; i < want.list.length; i++) {
+          let rest = want.list.data[i]!
+          for (let d = 0; d < dims; d++) {
+            const c = Math.floor(rest / tensor.strides[d]!)
+            rest -= c * tensor.strides[d]!
+            if (c < min[d]!) min[d] = c
+            if (c > max[d]!) max[d] = c
+          }
+        }
+        let boxVolume = 1
+        for (let r = 0; r < einsum.bounds.length; r++) {
+          const d = einsum.outputDimOfRank[r]!
+          if (d >= 0) {
+            set.lo[r] = min[d]!
+            set.hi[r] = max[d]! + 1
+            boxVolume *= max[d]! + 1 - min[d]!
+          } else {
+            set.lo[r] = 0
+            set.hi[r] = einsum.bounds[r]!
+          }
+        }
+        set.active = true
+        set.mask = boxVolume === want.list.length ? null : want.mask
+        if (commit) productions.push({ producer: e, tensor: tensor.id, elements: want.list.toArray() })
+      }
+      const set = this.opSets[e]!
+      if (boxIsEmpty(set)) continue
+      for (const access of einsum.inputs) {
+        const tensor = tensors[access.tensor]!
+        if (!inGroup.has(tensor.producer)) continue
+        let want = wanted.get(tensor.producer)
+        if (want === undefined) {
+          const key = `${branch.id}:${tensor.id}:${commit ? 1 : 0}`
+          let pooled = this.wantMasks.get(key)
+          if (pooled === undefined) {
+            pooled = { mask: new Uint8Array(tensor.volume), list: new ElementList() }
+            this.wantMasks.set(key, pooled)
+          }
+          for (let i = 0; i < pooled.list.length; i++) pooled.mask[pooled.list.data[i]!] = 0
+          pooled.list.clear()
+          want = pooled
+          wanted.set(tensor.producer, want)
+        }
+        footprint(einsum, set, access, tensor, this.scratch2, this.markers[tensor.id]!)
+        for (let i = 0; i < this.scratch2.length; i++) {
+          const x = this.scratch2.data[i]!
+          if (want.mask[x] === 1) continue
+          if (this.validAbove(branch, tensor.id, x, instances)) continue
+          want.mask[x] = 1
+          want.list.push(x)
+        }
+      }
+    }
+    return productions
+  }
+
+  /** A new production of these elements: every buffer and compute unit of the producer starts them from zero. */
+  private startProduction(production: Production, clock: Clock, compute: ComputeSim | undefined): void {
+    const { elements, tensor, producer } = production
+    for (const view of this.views) {
+      if (view.einsum.id !== producer || view.tensor.id !== tensor) continue
+      for (const inst of view.instances.values()) for (const x of elements) inst.everHeld![x] = 0
+    }
+    if (compute !== undefined) {
+      const volume = this.program.tensors[tensor]!.volume
+      const source = this.leafSources.get(compute)!.at(-1)!
+      for (const [key, held] of this.unitHeld) {
+        if (!key.startsWith(`${source.view.storage.id}:${tensor}:`)) continue
+        for (let u = 0; u < source.units; u++) for (const x of elements) held[u * volume + x] = 0
+      }
+    }
+    if (this.options.trace !== undefined) {
+      this.emit({
+        cycle: clock.t,
+        component: this.program.einsums[producer]!.name,
+        action: "produce",
+        tensor: this.program.tensors[tensor]!.name,
+        einsum: this.program.einsums[producer]!.name,
+        count: elements.length,
+        elements: toRuns(elements)
+      })
+    }
+  }
+
+  /** After a producer's branch: what it produced is complete wherever it now sits above the branch. */
+  private completeProduction(branch: BranchSim, production: Production): void {
+    for (const storage of branch.storageAbove) {
+      if (!storage.tensors.includes(production.tensor)) continue
+      const physical = this.physicals.get(`${storage.id}:${production.tensor}`)!
+      const inst = physical.instances.get(this.instanceOf(storage))
+      if (inst === undefined) continue
+      for (const x of production.elements) if (inst.count[x]! > 0) inst.valid[x] = 1
+    }
+  }
+
+  // ---------------------------------------------------------------- branches
+
+  private runBranch(branch: BranchSim, clock: Clock): void {
+    const productions = this.infer(branch, true)
+    const computeOf = (e: number) => this.program.computes.find((c) => c.einsum === e)
+    for (const production of productions) this.startProduction(production, clock, computeOf(production.producer))
+    const childEinsums = branch.branches.map((b) => new Set(branchEinsums(b)))
+    if (branch.kind === "sequential") {
+      branch.branches.forEach((list, b) => {
+        this.runList(list, 0, clock)
+        this.flushCompute(clock)
+        this.flush(this.branchStorages.get(list)!, true, clock)
+        for (const p of productions) if (childEinsums[b]!.has(p.producer)) this.completeProduction(branch, p)
+      })
+      return
+    }
+    // Pipeline: each stage is a process with its own clock; stage b's step waits for stage b-1's.
+    let clocks = this.pipelineClocks.get(branch.id)
+    if (clocks === undefined) {
+      clocks = branch.branches.map(() => 0)
+      this.pipelineClocks.set(branch.id, clocks)
+    }
+    const enter = clock.t
+    let previous = enter
+    let firstEnd = enter
+    branch.branches.forEach((list, b) => {
+      const begin = Math.max(enter, clocks[b]!, previous)
+      const stage: Clock = { t: begin, issue: Math.max(clock.issue, clocks[b]!), stall: 0 }
+      this.runList(list, 0, stage)
+      this.flushCompute(stage)
+      this.flush(this.branchStorages.get(list)!, false, stage)
+      for (const p of productions) if (childEinsums[b]!.has(p.producer)) this.completeProduction(branch, p)
+      clocks[b] = stage.t
+      clock.stall += stage.stall
+      previous = stage.t
+      if (b === 0) firstEnd = stage.t
+    })
+    clock.t = firstEnd
+    clock.issue = enter
+    const frame = this.joins[this.joins.length - 1]!
+    frame.push(Math.max(...clocks))
+  }
+
+  // ---------------------------------------------------------------- storage steps
+
+  private stepStorage(storage: StorageSim, clock: Clock): void {
+    this.flushCompute(clock)
+    const inst = this.instanceOf(storage)
+    const ports = this.portsOf(storage.physical, inst)
+    let ready = clock.t
+    let touched = false
+    const stepKey = -1 - ++this.stamps.next
+    const views = this.viewsOf[storage.id]!
+    const evictions: Array<{ count: number; words: number; list: ElementList | null }> = []
+    // Evict first, for every view of the node, so that what leaves frees room before anything arrives.
+    for (const view of views) {
+      const vi = view.instance(inst)
+      const next = view.next
+      const set = this.opSets[view.einsum.id]!
+      footprint(view.einsum, set, view.access, view.tensor, next, this.markers[view.tensor.id]!)
+      const marker = this.markers[view.tensor.id]!
+      marker.next()
+      for (let i = 0; i < next.length; i++) marker.mark(next.data[i]!)
+      const parentInst = view.parent === null ? -1 : this.instanceOf(view.parent.storage)
+      const key = this.windowKey(view.window)
+      let evicted = 0
+      let drainedWords = 0
+      const evictedList = this.options.trace !== undefined && this.options.traceElements !== false ? new ElementList() : null
+      const kept = vi.list
+      let keptLength = 0
+      for (let i = 0; i < kept.length; i++) {
+        const x = kept.data[i]!
+        if (storage.exploitsReuse && marker.has(x)) {
+          kept.data[keptLength++] = x
+          continue
+        }
+        evicted++
+        evictedList?.push(x)
+        drainedWords += this.evict(view, vi, inst, x, parentInst, key, stepKey)
+      }
+      kept.length = keptLength
+      evictions.push({ count: evicted, words: drainedWords, list: evictedList })
+    }
+    views.forEach((view, v) => {
+      const vi = view.instance(inst)
+      const next = view.next
+      const parentInst = view.parent === null ? -1 : this.instanceOf(view.parent.storage)
+      const key = this.windowKey(view.window)
+      const { count: evicted, words: drainedWords, list: evictedList } = evictions[v]!
+      // Fill what is missing.
+      let filled = 0
+      let fromParent = 0
+      let delivered = 0
+      let elided = 0
+      let shared = 0
+      const filledList = evictedList === null ? null : new ElementList()
+      for (let i = 0; i < next.length; i++) {
+        const x = next.data[i]!
+        if (vi.held[x] === 1) continue
+        const outcome = this.fill(view, vi, inst, x, parentInst, key)
+        filled++
+        filledList?.push(x)
+        if (outcome === 1) fromParent++
+        if (outcome === 1 || outcome === 4) delivered++
+        else if (outcome === 2) elided++
+        else if (outcome === 3) shared++
+      }
+      if (vi.list.length > view.occupancy) view.occupancy = vi.list.length
+      if (evicted > 0 || filled > 0) touched = true
+      // Time: the parent's read port serves the fills (issued a tile ahead); drains use its write port.
+      if (view.parent !== null) {
+        const parentLevel = view.parent.storage.physical
+        const parentPorts = this.portsOf(parentLevel, parentInst)
+        if (drainedWords > 0) parentPorts.write.transfer(drainedWords, clock.t)
+        if (delivered > 0) {
+          const arrive = parentPorts.read.transfer(fromParent, clock.issue)
+          ready = Math.max(ready, ports.write.transfer(delivered, clock.issue), arrive)
+        }
+      }
+      if (this.options.trace !== undefined) {
+        const iteration = this.iterationOf(storage.loopsAbove)
+        if (evicted > 0) {
+          this.emit({
+            cycle: clock.t,
+            component: storage.level,
+            action: "evict",
+            tensor: view.tensor.name,
+            einsum: view.einsum.name,
+            count: evicted,
+            ...(evictedList !== null ? { elements: toRuns(evictedList) } : {}),
+            iteration,
+            instance: inst,
+            detail: { writeback: drainedWords }
+          })
+        }
+        if (filled > 0) {
+          this.emit({
+            cycle: clock.issue,
+            component: storage.level,
+            action: "fill",
+            tensor: view.tensor.name,
+            einsum: view.einsum.name,
+            count: filled,
+            ...(filledList !== null ? { elements: toRuns(filledList) } : {}),
+            iteration,
+            instance: inst,
+            detail: { fromParent, delivered, elided, shared }
+          })
+        }
+      }
+    })
+    if (touched) this.checkCapacity(storage, inst, clock)
+    if (ready > clock.t) {
+      const waited = ready - clock.t
+      clock.stall += waited
+      this.emit({ cycle: clock.t, component: storage.level, action: "stall", count: waited, detail: { until: ready } })
+      clock.t = ready
+    }
+    clock.issue = clock.t
+    if (this.options.maxCycles !== undefined && clock.t > this.options.maxCycles) {
+      throw new SimulationError("max-cycles", `the simulation passed --max-cycles ${this.options.maxCycles} (at cycle ${clock.t}); stopped`)
+    }
+  }
+
+  /** Returns 1: read from the parent; 4: delivered by a parent read another instance made (multicast); 2: an output starting at zero; 3: already in this buffer; 0: created here. */
+  private fill(view: View, vi: ViewInstance, inst: number, x: number, parentInst: number, key: number): number {
+    vi.held[x] = 1
+    vi.list.push(x)
+    view.fills++
+    const physical = view.physical
+    const pi = physical.instance(inst)
+    const present = pi.count[x]! > 0
+    let outcome = 0
+    if (view.isOutput) {
+      const first = vi.everHeld![x] === 0
+      vi.everHeld![x] = 1
+      if (present) outcome = 3
+      else if (first) outcome = 2
+      else if (view.parent !== null) {
+        outcome = this.readParent(view, parentInst, x, key) ? 1 : 4
+        view.writes++
+        view.delivered++
+      }
+    } else if (present) outcome = 3
+    else if (view.parent !== null) {
+      const parent = view.parent
+      const parentPhysical = parent.physical.instance(parentInst)
+      outcome = this.readParent(view, parentInst, x, key) ? 1 : 4
+      view.writes++
+      view.delivered++
+      physical.values[x] = parent.physical.values[x]!
+      pi.valid[x] = parentPhysical.valid[x]!
+    } else {
+      const data = this.inputs[view.tensor.id]
+      if (data !== null && data !== undefined) {
+        physical.values[x] = data[x]!
+        pi.valid[x] = 1
+      }
+    }
+    if (pi.count[x]!++ === 0) this.addLive(view.storage, inst, 1)
+    physical.total[x]!++
+    return outcome
+  }
+
+  /** Count a parent read unless another instance in the same window already received the element (multicast). */
+  private readParent(view: View, parentInst: number, x: number, key: number): boolean {
+    const parent = view.parent!
+    if (key >= 0) {
+      const stamps = parent.instance(parentInst).stamps("read", view.tensor.volume)
+      if (stamps[x] === key) return false
+      stamps[x] = key
+    }
+    parent.reads++
+    view.servedByParent++
+    return true
+  }
+
+  /** Drop one element from a view; a dirty output drains to the parent. Returns the words written to the parent. */
+  private evict(view: View, vi: ViewInstance, inst: number, x: number, parentInst: number, key: number, pullKey: number): number {
+    // A buffer below that still holds a newer partial sum of this element hands it up first.
+    if (view.isOutput && view.child !== null) this.pullDirty(view, inst, x, pullKey)
+    vi.held[x] = 0
+    let words = 0
+    const physical = view.physical
+    if (view.isOutput && vi.dirty![x] === 1) {
+      vi.dirty![x] = 0
+      words = this.drain(view, x, parentInst, key)
+    }
+    const pi = physical.instance(inst)
+    if (--pi.count[x]! === 0) {
+      pi.valid[x] = 0
+      this.addLive(view.storage, inst, -1)
+    }
+    if (--physical.total[x]! === 0) {
+      physical.values[x] = 0
+      if (physical.drained !== null) physical.drained[x] = 0
+    }
+    return words
+  }
+
+  private pullDirty(view: View, inst: number, x: number, key: number): void {
+    const child = view.child!
+    for (const [ci, cvi] of child.instances) {
+      if (cvi.held[x] !== 1 || cvi.dirty![x] !== 1) continue
+      if (this.parentInstanceFor(child, ci) !== inst) continue
+      if (child.child !== null) this.pullDirty(child, ci, x, key)
+      cvi.dirty![x] = 0
+      this.drain(child, x, inst, child.window.multicast.length === 0 ? -1 : -key)
+    }
+  }
+
+  private drain(view: View, x: number, parentInst: number, key: number): number {
+    const physical = view.physical
+    const parent = view.parent
+    if (parent === null) return 0
+    const delta = physical.values[x]! - physical.drained![x]!
+    physical.drained![x] = physical.values[x]!
+    parent.physical.values[x]! += delta
+    const pvi = parent.instance(parentInst)
+    if (pvi.held[x] !== 1) {
+      throw new SimulationError("mapping", `${view.key}: draining ${elementName(view.tensor.name, view.tensor.shape, x)} to ${parent.storage.level}, which does not hold it`)
+    }
+    pvi.dirty![x] = 1
+    if (key >= 0) {
+      const stamps = pvi.stamps("write", view.tensor.volume)
+      if (stamps[x] === key) return 0
+      stamps[x] = key
+    }
+    parent.writes++
+    return 1
+  }
+
+  /** Write back (and with `evict`, drop) everything the storage nodes hold, innermost first. */
+  private flush(storages: ReadonlyArray<StorageSim>, evict: boolean, clock: Clock, final = false): void {
+    const key = -1 - ++this.stamps.next
+    for (const storage of storages) {
+      for (const view of this.viewsOf[storage.id]!) {
+        // At the end, the outermost copy of every tensor stays: that is where the results are.
+        if (final && view.parent === null) continue
+        for (const [inst, vi] of view.instances) {
+          if (vi.list.length === 0) continue
+          const parentInst = view.parent === null ? -1 : this.parentInstanceFor(view, inst)
+          let words = 0
+          const count = vi.list.length
+          if (evict) {
+            for (let i = 0; i < vi.list.length; i++) words += this.evict(view, vi, inst, vi.list.data[i]!, parentInst, this.flushKey(view, key), key)
+            vi.list.clear()
+          } else if (view.isOutput) {
+            for (let i = 0; i < vi.list.length; i++) {
+              const x = vi.list.data[i]!
+              if (vi.dirty![x] !== 1) continue
+              vi.dirty![x] = 0
+              words += this.drain(view, x, parentInst, this.flushKey(view, key))
+            }
+          }
+          if (words > 0 && view.parent !== null) this.portsOf(view.parent.storage.physical, parentInst).write.transfer(words, clock.t)
+          if (this.options.trace !== undefined && (evict || words > 0)) {
+            this.emit({
+              cycle: clock.t,
+              component: storage.level,
+              action: evict ? "evict" : "writeback",
+              tensor: view.tensor.name,
+              einsum: view.einsum.name,
+              count: evict ? count : words,
+              instance: inst,
+              detail: { writeback: words }
+            })
+          }
+        }
+      }
+    }
+  }
+
+  /** Flushes of all instances at once form one reduction window (when spatial loops separate them from the parent). */
+  private flushKey(view: View, key: number): number {
+    return view.window.multicast.length === 0 ? -1 : -key
+  }
+
+  /** The parent instance of a child instance: the parent's spatial loops are a prefix of the child's. */
+  private parentInstanceFor(view: View, childInst: number): number {
+    const parentSpatial = view.parent!.storage.loopsAbove.filter((l) => l.spatial)
+    const childSpatial = view.storage.loopsAbove.filter((l) => l.spatial)
+    let divisor = 1
+    for (let i = parentSpatial.length; i < childSpatial.length; i++) divisor *= childSpatial[i]!.radix
+    return Math.floor(childInst / divisor)
+  }
+
+  private addLive(storage: StorageSim, inst: number, delta: number): void {
+    const key = `${storage.physical}:${inst}`
+    this.live.set(key, (this.live.get(key) ?? 0) + delta)
+  }
+
+  private checkCapacity(storage: StorageSim, inst: number, clock: Clock): void {
+    const key = `${storage.physical}:${inst}`
+    const live = this.live.get(key) ?? 0
+    if (live > this.peakCapacity[storage.physical]!) this.peakCapacity[storage.physical] = live
+    const level = this.program.spec.architecture.levels[storage.physical]!
+    if (level.capacity === null || live <= level.capacity) return
+    const resident: Record<string, number> = {}
+    for (const physical of this.physicals.values()) {
+      if (physical.storage.physical !== storage.physical) continue
+      const pi = physical.instances.get(inst)
+      if (pi === undefined) continue
+      let n = 0
+      for (let x = 0; x < pi.count.length; x++) if (pi.count[x]! > 0) n++
+      if (n > 0) resident[`${physical.storage.level}:${physical.tensor.name}`] = (resident[`${physical.storage.level}:${physical.tensor.name}`] ?? 0) + n
+    }
+    this.emit({ cycle: clock.t, component: storage.level, action: "overflow", count: live, instance: inst, detail: { capacity: level.capacity, resident } })
+    const list = Object.entries(resident).map(([k, n]) => `${k} ${n}`).join(", ")
+    throw new SimulationError(
+      "overflow",
+      `${level.name} overflows at cycle ${clock.t}: instance ${inst} would hold ${live} words, capacity ${level.capacity} (resident: ${list}); give it more capacity or use smaller tiles`
+    )
+  }
+
+  // ---------------------------------------------------------------- compute
+
+  private runLeaf(compute: ComputeSim, clock: Clock): void {
+    const e = compute.einsum
+    const set = this.opSets[e]!
+    if (boxIsEmpty(set)) return
+    const einsum = this.program.einsums[e]!
+    const sources = this.leafSources.get(compute)!
+    const ranks = einsum.bounds.length
+    const lo = set.lo
+    const hi = set.hi
+    const mask = set.mask
+    let boxOps = 1
+    for (let r = 0; r < ranks; r++) boxOps *= hi[r]! - lo[r]!
+    const single = boxOps === 1 && mask === null
+    const inputs = einsum.inputs
+    const nIn = inputs.length
+    const out = sources[nIn]!
+    const outTensor = out.view.tensor
+    const volume = outTensor.volume
+    // Per-call state of every source.
+    const insts: ViewInstance[] = []
+    const keys: number[] = []
+    const valids: Array<Uint8Array | null> = []
+    for (const source of sources) {
+      const inst = this.instanceOf(source.view.storage)
+      insts.push(source.view.instance(inst))
+      keys.push(this.windowKey(source.window))
+      valids.push(source.intermediate ? source.view.physical.instance(inst).valid : null)
+    }
+    const outInst = this.instanceOf(out.view.storage)
+    const unitKey = `${out.view.storage.id}:${outTensor.id}:${outInst}`
+    let unitHeld = this.unitHeld.get(unitKey)
+    if (unitHeld === undefined) {
+      unitHeld = new Uint8Array(volume * out.units)
+      this.unitHeld.set(unitKey, unitHeld)
+    }
+    const unitBase = this.unitOf(out.window) * volume
+    const outValues = out.view.physical.values
+    const outVi = insts[nIn]!
+    const outDirty = outVi.dirty!
+    if (!single) for (const source of sources) this.markers[source.view.tensor.id]!.next()
+    const point = Int32Array.from(lo)
+    let done = 0
+    for (;;) {
+      let o = einsum.output.base
+      for (let r = 0; r < ranks; r++) o += einsum.output.linear[r]! * point[r]!
+      if (mask === null || mask[o] === 1) {
+        let product = 1
+        for (let i = 0; i < nIn; i++) {
+          const access = inputs[i]!
+          const source = sources[i]!
+          let x = access.base
+          for (let r = 0; r < ranks; r++) x += access.linear[r]! * point[r]!
+          const vi = insts[i]!
+          if (vi.held[x] !== 1) this.missingOperand(source.view, x)
+          const valid = valids[i]!
+          if (valid !== null && valid[x] !== 1) this.unproduced(source.view, einsum.name, x)
+          product *= source.view.physical.values[x]!
+          if (single || this.markers[access.tensor]!.mark(x)) {
+            const key = keys[i]!
+            if (key < 0) source.view.reads++
+            else {
+              const stamps = vi.stamps("read", source.view.tensor.volume)
+              if (stamps[x] !== key) {
+                stamps[x] = key
+                source.view.reads++
+              }
+            }
+          }
+        }
+        if (outVi.held[o] !== 1) this.missingOperand(out.view, o)
+        outValues[o]! += product
+        outDirty[o] = 1
+        if (single || this.markers[outTensor.id]!.mark(o)) {
+          const first = unitHeld[unitBase + o] === 0
+          unitHeld[unitBase + o] = 1
+          const key = keys[nIn]!
+          if (key < 0) {
+            out.view.writes++
+            if (!first) out.view.reads++
+          } else {
+            const writeStamps = outVi.stamps("write", volume)
+            if (writeStamps[o] !== key) {
+              writeStamps[o] = key
+              out.view.writes++
+            }
+            if (!first) {
+              const readStamps = outVi.stamps("read", volume)
+              if (readStamps[o] !== key) {
+                readStamps[o] = key
+                out.view.reads++
+              }
+            }
+          }
+        }
+        done++
+      }
+      if (single) break
+      let r = ranks - 1
+      while (r >= 0) {
+        point[r]!++
+        if (point[r]! < hi[r]!) break
+        point[r] = lo[r]!
+        r--
+      }
+      if (r < 0) break
+    }
+    this.ops[e]! += done
+    const cycles = Math.ceil(done / this.program.spec.architecture.compute.opsPerCycle)
+    this.computeBusy += done
+    const pending = this.pendingCompute.get(compute)
+    if (pending === undefined) this.pendingCompute.set(compute, { ops: done, cycle: clock.t, cycles })
+    else {
+      pending.ops += done
+      pending.cycles += cycles
+    }
+    clock.t += cycles
+    this.opsDone += done
+    if (this.opsDone >= this.nextProgress) {
+      this.nextProgress = this.opsDone + (1 << 16)
+      this.options.onProgress?.(this.opsDone)
+    }
+  }
+
+  private flushCompute(clock: Clock): void {
+    if (this.pendingCompute.size === 0) return
+    if (this.options.trace !== undefined) {
+      for (const [compute, pending] of this.pendingCompute) {
+        if (pending.ops === 0) continue
+        const einsum = this.program.einsums[compute.einsum]!
+        this.emit({
+          cycle: pending.cycle,
+          component: this.program.spec.architecture.compute.name,
+          action: "compute",
+          einsum: einsum.name,
+          count: pending.ops,
+          iteration: this.iterationOf(compute.path.filter((n): n is LoopSim => n.kind === "loop")),
+          detail: { cycles: pending.cycles, until: clock.t }
+        })
+      }
+    }
+    this.pendingCompute.clear()
+  }
+
+  private missingOperand(view: View, x: number): never {
+    throw new SimulationError("mapping", `${view.einsum.name} needs ${elementName(view.tensor.name, view.tensor.shape, x)} from ${view.storage.level}, which does not hold it (a simulator invariant failed)`)
+  }
+
+  private unproduced(view: View, consumer: string, x: number): never {
+    throw new SimulationError(
+      "unproduced",
+      `${consumer} reads ${elementName(view.tensor.name, view.tensor.shape, x)} from ${view.storage.level} before its producer has computed it; the stages would wait forever`
+    )
+  }
+}
+
+const branchEinsums = (list: ReadonlyArray<SimNode>): number[] => {
+  const out: number[] = []
+  const walk = (nodes: ReadonlyArray<SimNode>): void => {
+    for (const node of nodes) {
+      if (node.kind === "compute") out.push(node.einsum)
+      if (node.kind === "sequential" || node.kind === "pipeline") node.branches.forEach(walk)
+    }
+  }
+  walk(list)
+  return out
+}

@@ -1,0 +1,34 @@
+/**
+ * simulator/: the literal, functional, cycle-level reference simulator.
+ * `simulate(spec, options)` runs a spec and resolves to its `Stats`.
+ */
+import type { Spec } from "../spec/spec.ts"
+import type { Stats } from "../spec/stats.ts"
+import { openTraceWriter } from "../traces/writer.ts"
+import { runSimulation, type SimulateOptions, type SimulationResult } from "./simulate.ts"
+
+export { SimulationError } from "./controller.ts"
+export { runSimulation, type ComponentReport, type SimulateOptions, type SimulationResult } from "./simulate.ts"
+
+/** Simulate a spec and return the full result (Stats plus per-component activity); writes the trace if asked. */
+export const simulateDetailed = async (spec: Spec, options: SimulateOptions = {}): Promise<SimulationResult> => {
+  const { trace, ...rest } = options
+  if (trace === undefined) return runSimulation(spec, rest)
+  if (typeof trace !== "string") return runSimulation(spec, { ...rest, sink: trace })
+  const writer = await openTraceWriter(trace, spec, { seed: options.seed ?? 1, countFirstOutputRead: options.countFirstOutputRead ?? false })
+  try {
+    const result = runSimulation(spec, { ...rest, sink: writer })
+    await writer.close(result.stats)
+    return result
+  } catch (error) {
+    await writer.abort()
+    throw error
+  }
+}
+
+/**
+ * Simulate a spec: run it as a program on seeded random data, check the
+ * outputs against a direct evaluation, and resolve to its `Stats`. Rejects
+ * with a `SimulationError` (overflow, functional mismatch, ...).
+ */
+export const simulate = async (spec: Spec, options: SimulateOptions = {}): Promise<Stats> => (await simulateDetailed(spec, options)).stats
