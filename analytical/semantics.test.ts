@@ -297,3 +297,34 @@ test("R9.2: a pipeline of two over T = 3 holds two iterations of the nodes above
   // Pipeline: the window doubles the three tiles: 8 + 32 + 12 + 48 + 24 = 124.
   t.is(pipeline.capacity.GlobalBuffer, 124)
 })
+
+test("R6.1, R6.2: an imperfect spatial tile with a temporal loop on the same rank below it leaves the last instance idle", (t) => {
+  // M1 = 3 over 2 instances of tile 2: instance 0 runs m = 0, 1 and instance 1 runs m = 2 then nothing.
+  const stats = evaluate(
+    load(`
+workload:
+  einsums:
+    - {name: E1, ranks: {M1: 3, C1: 3, P1: 4, R1: 3}, inputs: {I: [C1, "2*P1 + 2*R1"], W1: [M1, C1, R1]}, output: {F1: [M1, P1]}}
+architecture:
+  levels: [{name: DRAM, fanout: 2}, {name: RegFile}]
+  compute: {name: MAC}
+mapping:
+  nodes:
+    - {type: storage, level: DRAM, tensors: [I, W1, F1]}
+    - {type: temporal, rank: C1, tile_shape: 1}
+    - {type: temporal, rank: P1, tile_shape: 1}
+    - {type: storage, level: RegFile, tensors: [I, F1]}
+    - {type: spatial, rank: M1, tile_shape: 2}
+    - {type: temporal, rank: M1, tile_shape: 1}
+    - {type: temporal, rank: R1, tile_shape: 1}
+    - {type: compute, einsum: E1, level: MAC}
+`)
+  )
+  t.is(stats.ops.E1, 108)
+  // Per (c, p, r): W1 elements 2 at the first inner m step and 1 at the second.
+  t.is(key(stats, "DRAM W1 E1").reads, 108)
+  // F1: 108 updates; 24 valued entries (c > 0) filled from DRAM; reads 108 - 12 first updates.
+  t.deepEqual(rows(stats)["RegFile F1 E1"], [3, 36, 96, 132])
+  // I does not depend on M1: both instances read the same element at the first inner m step (multicast, R6.1).
+  t.is(key(stats, "RegFile I E1").reads, 72)
+})

@@ -147,8 +147,7 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
   const restrictRank = (set: TileSet, d: number, lo: number, hi: number): TileSet =>
     set.flatMap((box) => {
       const p = box[d]!
-      const first = p.count === 1 ? p.lo : p.lo + Math.ceil(Math.max(0, lo - p.lo) / p.step) * p.step
-      const start = Math.max(first, p.lo)
+      const start = p.count === 1 ? (p.lo >= lo ? p.lo : Infinity) : p.lo + Math.ceil(Math.max(0, lo - p.lo) / p.step) * p.step
       const end = Math.min(hi, lastOf(p))
       if (start > end) return []
       const count = p.count === 1 ? 1 : Math.floor((end - start) / p.step) + 1
