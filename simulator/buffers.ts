@@ -5,18 +5,23 @@
  * and per instance which elements are present and which hold a complete
  * (valid) value. A `View` is the logical buffer (storage node, tensor,
  * Einsum) the Stats are keyed by: per instance, which elements this Einsum's
- * tile holds, which of its outputs are dirty, and which it has ever held
- * (the first update of an output element starts at zero and needs no read).
+ * tile holds and which of its outputs are dirty. Whether an output element
+ * is valued or zero-pending (docs/semantics.md 4.2) is physical state.
  */
 import { ElementList } from "./elements.ts"
 import type { AccessInfo, EinsumInfo, LoopSim, StorageSim, TensorInfo } from "./program.ts"
 
 export class PhysicalInstance {
+  /** Views of this instance holding each element. */
   readonly count: Uint8Array
+  /** The element holds a complete value (an input, or an intermediate its producer has finished). */
   readonly valid: Uint8Array
+  /** The element has a value here (not zero-pending): a compute update or a read-for-update must read it. */
+  readonly valued: Uint8Array
   constructor(volume: number) {
     this.count = new Uint8Array(volume)
     this.valid = new Uint8Array(volume)
+    this.valued = new Uint8Array(volume)
   }
 }
 
@@ -50,14 +55,12 @@ export class ViewInstance {
   readonly held: Uint8Array
   readonly list = new ElementList()
   readonly dirty: Uint8Array | null
-  readonly everHeld: Uint8Array | null
   /** Multicast / reduction windows of the last parent read / write served to children, per element. */
   readStamp: Float64Array | null = null
   writeStamp: Float64Array | null = null
   constructor(volume: number, isOutput: boolean) {
     this.held = new Uint8Array(volume)
     this.dirty = isOutput ? new Uint8Array(volume) : null
-    this.everHeld = isOutput ? new Uint8Array(volume) : null
   }
   stamps(kind: "read" | "write", volume: number): Float64Array {
     if (kind === "read") return (this.readStamp ??= new Float64Array(volume).fill(-1))

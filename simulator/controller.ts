@@ -28,8 +28,6 @@ export class SimulationError extends Error {
 interface LeafSource {
   readonly view: View
   readonly window: Window
-  /** Sub-instances (compute units) under the source instance, for per-unit first-update elision. */
-  readonly units: number
   readonly intermediate: boolean
 }
 
@@ -44,6 +42,8 @@ export interface RunOptions {
   readonly traceElements?: boolean
   readonly maxCycles?: number
   readonly onProgress?: (opsDone: number) => void
+  /** Outputs are valued (zero) from the start: every update and re-entry reads (R7.2). */
+  readonly countFirstOutputRead?: boolean
 }
 
 export interface ComponentActivity {
@@ -63,7 +63,6 @@ export class Controller {
   private readonly markers: Marker[]
   private readonly scratch2 = new ElementList(1024)
   private readonly leafSources = new Map<ComputeSim, LeafSource[]>()
-  private readonly unitHeld = new Map<string, Uint8Array>()
   private readonly ports = new Map<string, Ports>()
   /** Live words per physical level instance, and the peak per physical level. */
   private readonly live = new Map<string, number>()
@@ -137,8 +136,7 @@ export class Controller {
         if (holder === undefined) throw new SimulationError("mapping", `${einsum.name} uses ${tensors[access.tensor]!.name} but no storage node above its compute leaf holds it`)
         const view = this.viewFor(holder.storage, access.tensor, compute.einsum)!
         const window = makeWindow(path.slice(holder.at + 1).filter((n): n is LoopSim => n.kind === "loop"))
-        const units = window.multicast.reduce((n, l) => n * l.radix, 1)
-        return { view, window, units, intermediate: tensors[access.tensor]!.role === "intermediate" && access !== einsum.output }
+        return { view, window, intermediate: tensors[access.tensor]!.role === "intermediate" && access !== einsum.output }
       })
       this.leafSources.set(compute, sources)
       lastHolder = new Map()
@@ -179,12 +177,6 @@ export class Controller {
     let local = 0
     for (const loop of window.temporal) local = local * loop.radix + this.loopIndex[loop.id]!
     return this.loopEpoch[window.multicast[0]!.id]! * window.radix + local
-  }
-
-  private unitOf(window: Window): number {
-    let unit = 0
-    for (const loop of window.multicast) unit = unit * loop.radix + this.loopIndex[loop.id]!
-    return unit
   }
 
   private portsOf(level: number, instance: number): Ports {
@@ -394,21 +386,9 @@ export class Controller {
     return productions
   }
 
-  /** A new production of these elements: every buffer and compute unit of the producer starts them from zero. */
-  private startProduction(production: Production, clock: Clock, compute: ComputeSim | undefined): void {
+  /** A new production of these elements (they entered their buffers zero-pending, so their first updates read nothing). */
+  private startProduction(production: Production, clock: Clock): void {
     const { elements, tensor, producer } = production
-    for (const view of this.views) {
-      if (view.einsum.id !== producer || view.tensor.id !== tensor) continue
-      for (const inst of view.instances.values()) for (const x of elements) inst.everHeld![x] = 0
-    }
-    if (compute !== undefined) {
-      const volume = this.program.tensors[tensor]!.volume
-      const source = this.leafSources.get(compute)!.at(-1)!
-      for (const [key, held] of this.unitHeld) {
-        if (!key.startsWith(`${source.view.storage.id}:${tensor}:`)) continue
-        for (let u = 0; u < source.units; u++) for (const x of elements) held[u * volume + x] = 0
-      }
-    }
     if (this.options.trace !== undefined) {
       this.emit({
         cycle: clock.t,
@@ -437,8 +417,7 @@ export class Controller {
 
   private runBranch(branch: BranchSim, clock: Clock): void {
     const productions = this.infer(branch, true)
-    const computeOf = (e: number) => this.program.computes.find((c) => c.einsum === e)
-    for (const production of productions) this.startProduction(production, clock, computeOf(production.producer))
+    for (const production of productions) this.startProduction(production, clock)
     const childEinsums = branch.branches.map((b) => new Set(branchEinsums(b)))
     if (branch.kind === "sequential") {
       branch.branches.forEach((list, b) => {
@@ -597,39 +576,52 @@ export class Controller {
     }
   }
 
-  /** Returns 1: read from the parent; 4: delivered by a parent read another instance made (multicast); 2: an output starting at zero; 3: already in this buffer; 0: created here. */
+  /**
+   * An element enters a view (docs/semantics.md 4.3). Returns 1: a fill with value read from the
+   * parent; 4: a fill with value another instance's read delivered (multicast); 2: zero-pending;
+   * 3: already in this buffer instance (another Einsum's view holds it, no entry); 0: entered
+   * at the topmost holder.
+   */
   private fill(view: View, vi: ViewInstance, inst: number, x: number, parentInst: number, key: number): number {
     vi.held[x] = 1
     vi.list.push(x)
-    view.fills++
     const physical = view.physical
     const pi = physical.instance(inst)
-    const present = pi.count[x]! > 0
-    let outcome = 0
-    if (view.isOutput) {
-      const first = vi.everHeld![x] === 0
-      vi.everHeld![x] = 1
-      if (present) outcome = 3
-      else if (first) outcome = 2
-      else if (view.parent !== null) {
-        outcome = this.readParent(view, parentInst, x, key) ? 1 : 4
-        view.writes++
-        view.delivered++
-      }
-    } else if (present) outcome = 3
-    else if (view.parent !== null) {
+    let outcome: number
+    if (pi.count[x]! > 0) outcome = 3
+    else {
+      // One physical entry, counted under the first Einsum (in leaf order) that takes it.
+      view.fills++
       const parent = view.parent
-      const parentPhysical = parent.physical.instance(parentInst)
-      outcome = this.readParent(view, parentInst, x, key) ? 1 : 4
-      view.writes++
-      view.delivered++
-      physical.values[x] = parent.physical.values[x]!
-      pi.valid[x] = parentPhysical.valid[x]!
-    } else {
-      const data = this.inputs[view.tensor.id]
-      if (data !== null && data !== undefined) {
-        physical.values[x] = data[x]!
-        pi.valid[x] = 1
+      const countFirst = this.options.countFirstOutputRead === true
+      if (parent === null) {
+        outcome = 0
+        const data = this.inputs[view.tensor.id]
+        if (data !== null && data !== undefined) {
+          physical.values[x] = data[x]!
+          pi.valid[x] = 1
+          pi.valued[x] = 1
+        } else if (countFirst && view.isOutput) pi.valued[x] = 1
+      } else {
+        const parentPhysical = parent.physical.instance(parentInst)
+        if (view.isOutput) {
+          if (parentPhysical.valued[x] === 1 || countFirst) {
+            // A partial sum goes down to one instance; the others start from zero (reduced on drain).
+            if (this.readParent(view, parentInst, x, key)) {
+              view.writes++
+              view.delivered++
+              pi.valued[x] = 1
+              outcome = 1
+            } else outcome = 2
+          } else outcome = 2
+        } else if (parentPhysical.valued[x] === 1 && (parentPhysical.valid[x] === 1 || view.tensor.producer < 0)) {
+          outcome = this.readParent(view, parentInst, x, key) ? 1 : 4
+          view.writes++
+          view.delivered++
+          physical.values[x] = parent.physical.values[x]!
+          pi.valid[x] = 1
+          pi.valued[x] = 1
+        } else outcome = 2
       }
     }
     if (pi.count[x]!++ === 0) this.addLive(view.storage, inst, 1)
@@ -662,11 +654,16 @@ export class Controller {
       words = this.drain(view, x, parentInst, key)
     }
     const pi = physical.instance(inst)
+    // The outermost level is a backing store: it never loses a value (R4.9).
+    const backing = view.storage.physical === 0
     if (--pi.count[x]! === 0) {
-      pi.valid[x] = 0
+      if (!backing) {
+        pi.valid[x] = 0
+        pi.valued[x] = 0
+      }
       this.addLive(view.storage, inst, -1)
     }
-    if (--physical.total[x]! === 0) {
+    if (--physical.total[x]! === 0 && !backing) {
       physical.values[x] = 0
       if (physical.drained !== null) physical.drained[x] = 0
     }
@@ -696,6 +693,7 @@ export class Controller {
       throw new SimulationError("mapping", `${view.key}: draining ${elementName(view.tensor.name, view.tensor.shape, x)} to ${parent.storage.level}, which does not hold it`)
     }
     pvi.dirty![x] = 1
+    parent.physical.instance(parentInst).valued[x] = 1
     if (key >= 0) {
       const stamps = pvi.stamps("write", view.tensor.volume)
       if (stamps[x] === key) return 0
@@ -760,13 +758,20 @@ export class Controller {
     return Math.floor(childInst / divisor)
   }
 
-  private addLive(storage: StorageSim, inst: number, delta: number): void {
-    const key = `${storage.physical}:${inst}`
+  /** The physical instance a logical instance lives in: partitions of one buffer above a fanout share it (R5.1). */
+  private physicalInstanceOf(storage: StorageSim): number {
+    let id = 0
+    for (const loop of storage.physicalLoops) id = id * loop.radix + this.loopIndex[loop.id]!
+    return id
+  }
+
+  private addLive(storage: StorageSim, _inst: number, delta: number): void {
+    const key = `${storage.physical}:${this.physicalInstanceOf(storage)}`
     this.live.set(key, (this.live.get(key) ?? 0) + delta)
   }
 
   private checkCapacity(storage: StorageSim, inst: number, clock: Clock): void {
-    const key = `${storage.physical}:${inst}`
+    const key = `${storage.physical}:${this.physicalInstanceOf(storage)}`
     const live = this.live.get(key) ?? 0
     if (live > this.peakCapacity[storage.physical]!) this.peakCapacity[storage.physical] = live
     const level = this.program.spec.architecture.levels[storage.physical]!
@@ -818,14 +823,8 @@ export class Controller {
       keys.push(this.windowKey(source.window))
       valids.push(source.intermediate ? source.view.physical.instance(inst).valid : null)
     }
-    const outInst = this.instanceOf(out.view.storage)
-    const unitKey = `${out.view.storage.id}:${outTensor.id}:${outInst}`
-    let unitHeld = this.unitHeld.get(unitKey)
-    if (unitHeld === undefined) {
-      unitHeld = new Uint8Array(volume * out.units)
-      this.unitHeld.set(unitKey, unitHeld)
-    }
-    const unitBase = this.unitOf(out.window) * volume
+    const outValued = out.view.physical.instance(this.instanceOf(out.view.storage)).valued
+    const countFirst = this.options.countFirstOutputRead === true
     const outValues = out.view.physical.values
     const outVi = insts[nIn]!
     const outDirty = outVi.dirty!
@@ -863,25 +862,19 @@ export class Controller {
         outValues[o]! += product
         outDirty[o] = 1
         if (single || this.markers[outTensor.id]!.mark(o)) {
-          const first = unitHeld[unitBase + o] === 0
-          unitHeld[unitBase + o] = 1
+          // Zero-pending elements are not read (the elided first read); after the update they are valued.
+          // Partials of one element from several units in one window reduce into one update (R5.3).
           const key = keys[nIn]!
-          if (key < 0) {
-            out.view.writes++
-            if (!first) out.view.reads++
-          } else {
+          let counted = true
+          if (key >= 0) {
             const writeStamps = outVi.stamps("write", volume)
-            if (writeStamps[o] !== key) {
-              writeStamps[o] = key
-              out.view.writes++
-            }
-            if (!first) {
-              const readStamps = outVi.stamps("read", volume)
-              if (readStamps[o] !== key) {
-                readStamps[o] = key
-                out.view.reads++
-              }
-            }
+            if (writeStamps[o] === key) counted = false
+            else writeStamps[o] = key
+          }
+          if (counted) {
+            out.view.writes++
+            if (outValued[o] === 1 || countFirst) out.view.reads++
+            outValued[o] = 1
           }
         }
         done++

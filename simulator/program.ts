@@ -64,6 +64,12 @@ export interface StorageSim {
   readonly einsums: ReadonlyArray<number>
   /** Loops above this node (outermost first). */
   readonly loopsAbove: ReadonlyArray<LoopSim>
+  /**
+   * Spatial loops above this node that put its tiles in different physical
+   * instances (docs/semantics.md R5.1); the others partition one physical
+   * instance of a buffer above the fanout.
+   */
+  readonly physicalLoops: ReadonlyArray<LoopSim>
   readonly source: MappingNode
 }
 
@@ -180,7 +186,15 @@ export const compileProgram = (spec: Spec): Program => {
           loops.push(sim)
           break
         }
-        case "storage":
+        case "storage": {
+          const physical = physicalOf.get(node.level)!
+          const physicalLoops: LoopSim[] = []
+          path.forEach((n, i) => {
+            if (n.kind !== "loop" || !n.spatial) return
+            let above = -1
+            for (const m of path.slice(0, i)) if (m.kind === "storage") above = Math.max(above, m.physical)
+            if (physical > above) physicalLoops.push(n)
+          })
           sim = {
             kind: "storage",
             id: storages.length,
@@ -190,10 +204,12 @@ export const compileProgram = (spec: Spec): Program => {
             exploitsReuse: node.exploitsReuse,
             einsums: node.einsums.map((e) => einsumIndex.get(e)!),
             loopsAbove: path.filter((n): n is LoopSim => n.kind === "loop"),
+            physicalLoops,
             source: node
           }
           storages.push(sim)
           break
+        }
         case "sequential":
         case "pipeline": {
           const id = branches.length

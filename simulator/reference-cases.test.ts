@@ -59,8 +59,11 @@ test("pytimeloop fused cascaded_mm: every per-key read and write, ops and DRAM c
   t.deepEqual(Object.fromEntries(Object.entries(writes).filter(([, n]) => n !== 0)), wantWrites)
   t.deepEqual(stats.ops, { Fc1: 72, Fc2: 288 })
   t.is(stats.capacity.MainMemory, 130)
-  // fuselab sums the logical levels of one physical buffer (the original keeps only the last, Q2): 50 + 4 + 1.
-  t.is(stats.capacity.GlobalBuffer, 55)
+  // Per physical instance (R9.1): 50 + 4 + 8 partitions of #3 under M2 (the original: {1: 50, 2: 4, 3: 1} per level id, Q2).
+  t.is(stats.capacity.GlobalBuffer, 62)
+  // One physical entry of Fmap2[:, p2], counted under Fc1 which touches it first (7.1); the original counts 36 for Fc2 too.
+  t.is(stats.accesses.find((a) => a.level === "GlobalBuffer#2" && a.tensor === "Fmap2" && a.einsum === "Fc2")!.fills, 0)
+  t.is(stats.accesses.find((a) => a.level === "GlobalBuffer#2" && a.tensor === "Fmap2" && a.einsum === "Fc1")!.fills, 36)
   const total = (level: string, field: "reads" | "writes") => stats.accesses.filter((a) => a.level.split("#")[0] === level).reduce((n, a) => n + a[field], 0)
   t.is(total("MainMemory", "reads"), 58)
   t.is(total("MainMemory", "writes"), 72)
@@ -68,6 +71,10 @@ test("pytimeloop fused cascaded_mm: every per-key read and write, ops and DRAM c
   t.is(total("GlobalBuffer", "writes"), 778)
   // Latency is what the simulated machine does, so at least the 54 compute steps.
   t.true(stats.latency >= 54)
+  // With countFirstOutputRead the first updates of Fmap3 and Fmap2 read too (docs/semantics.md 7.2).
+  const first = runSimulation(spec, { countFirstOutputRead: true }).stats
+  const firstTotal = (level: string, field: "reads" | "writes") => first.accesses.filter((a) => a.level.split("#")[0] === level).reduce((n, a) => n + a[field], 0)
+  t.deepEqual([firstTotal("MainMemory", "reads"), firstTotal("MainMemory", "writes"), firstTotal("GlobalBuffer", "reads"), firstTotal("GlobalBuffer", "writes")], [130, 72, 1134, 850])
 })
 
 test("pytimeloop unfused cascaded_mm: reference numbers, except where fuselab's multicast and reduction positions differ", async (t) => {
@@ -89,6 +96,7 @@ test("pytimeloop unfused cascaded_mm: reference numbers, except where fuselab's 
   t.deepEqual(Object.fromEntries(Object.entries(byKey(stats, "writes")).filter(([, n]) => n !== 0)), wantWrites)
   t.deepEqual(stats.ops, { Fc1: 72, Fc2: 288 })
   t.is(stats.capacity.MainMemory, 166)
+  t.is(stats.capacity.GlobalBuffer, 72)
 })
 
 const tutorial = (mapping: string) =>
@@ -113,6 +121,14 @@ test("tutorial two-FC: DRAM words with and without the first output read, MACs, 
   const layeredStats = runSimulation(layered, {}).stats
   t.deepEqual(dram(layeredStats), { reads: 24576, writes: 16384 })
   t.deepEqual(dram(runSimulation(layered, { countFirstOutputRead: true }).stats), { reads: 40960, writes: 16384 })
+  const gb = (stats: Stats) => {
+    const at = stats.accesses.filter((a) => a.level === "GlobalBuffer")
+    return { reads: at.reduce((n, a) => n + a.reads, 0), writes: at.reduce((n, a) => n + a.writes, 0) }
+  }
+  t.deepEqual(gb(layeredStats), { reads: 3129344, writes: 1073152 })
+  t.deepEqual(gb(fusedStats), { reads: 3129344, writes: 1064960 })
+  t.deepEqual(layeredStats.capacity, { MainMemory: 32768, GlobalBuffer: 4224 })
+  t.deepEqual(fusedStats.capacity, { MainMemory: 24576, GlobalBuffer: 8384 })
 })
 
 const conv1d = (extra: string, loops: string) => `
@@ -148,15 +164,94 @@ export const conv1dSpec = async (extra: string, loops: string) => {
 test("conv1d -> conv1d: the halo below one pb loop is retained (convA 54 ops, A filled 18 times)", async (t) => {
   const { stats } = runSimulation(await conv1dSpec("", "  - {type: temporal, rank: pb, tile_shape: 4}"), {})
   t.deepEqual(stats.ops, { convA: 54, convB: 48 })
-  t.is(stats.accesses.find((a) => a.level === "Buffer#2" && a.tensor === "A" && a.einsum === "convB")!.fills, 18)
+  // docs/semantics.md 7.4 (equal to the derived refcase).
+  const want: Record<string, [number, number]> = {
+    "DRAM|I|convA": [20, 0],
+    "DRAM|WA|convA": [3, 0],
+    "DRAM|WB|convB": [3, 0],
+    "DRAM|B|convB": [0, 16],
+    "Buffer|I|convA": [54, 20],
+    "Buffer|WA|convA": [54, 3],
+    "Buffer#2|A|convA": [36, 54],
+    "Buffer#2|A|convB": [48, 0],
+    "Buffer|WB|convB": [48, 3],
+    "Buffer|B|convB": [32, 48]
+  }
+  t.deepEqual(Object.fromEntries(stats.accesses.map((a) => [`${a.level}|${a.tensor}|${a.einsum}`, [a.reads, a.writes]])), want)
+  // A enters once per element, under convA (the producer computes it in that step, 7.1).
+  t.is(stats.accesses.find((a) => a.level === "Buffer#2" && a.tensor === "A" && a.einsum === "convA")!.fills, 18)
+  t.deepEqual(stats.capacity, { DRAM: 42, Buffer: 24 })
 })
 
 test("conv1d -> conv1d: exploits_reuse false recomputes every halo (convA 72 ops)", async (t) => {
   const { stats } = runSimulation(await conv1dSpec(", exploits_reuse: false", "  - {type: temporal, rank: pb, tile_shape: 4}"), {})
   t.deepEqual(stats.ops, { convA: 72, convB: 48 })
+  // Each recomputation starts from zero, so its first update is not read: 72 - 24 = 48 (the original subtracts one volume, 54).
+  t.is(stats.accesses.find((a) => a.level === "Buffer#2" && a.tensor === "A" && a.einsum === "convA")!.reads, 48)
 })
 
 test("conv1d -> conv1d: pb/8 then pb/4 keeps the halo across the outer boundary (fuselab 54; the original LoopTree recomputes, 60)", async (t) => {
   const { stats } = runSimulation(await conv1dSpec("", "  - {type: temporal, rank: pb, tile_shape: 8}\n  - {type: temporal, rank: pb, tile_shape: 4}"), {})
   t.deepEqual(stats.ops, { convA: 54, convB: 48 })
+})
+
+const conv2d = (mapping: string) => `
+workload:
+  einsums:
+  - {name: convA, ranks: {pa: 8, qa: 8, ra: 3, sa: 3}, inputs: {I: [pa + ra, qa + sa], WA: [ra, sa]}, output: {A: [pa, qa]}}
+  - {name: convB, ranks: {pb: 6, qb: 6, rb: 3, sb: 3}, inputs: {A: [pb + rb, qb + sb], WB: [rb, sb]}, output: {B: [pb, qb]}}
+architecture:
+  levels:
+  - {name: DRAM, bandwidth: 4, latency: 10, read_energy: 64, write_energy: 64}
+  - {name: GB, capacity: 256, bandwidth: 4, read_energy: 1, write_energy: 1}
+  compute: {name: MAC}
+mapping:
+  nodes:
+${mapping}
+  - type: sequential
+    branches:
+    - [{type: temporal, rank: pa, tile_shape: 1}, {type: temporal, rank: qa, tile_shape: 1}, {type: temporal, rank: ra, tile_shape: 1}, {type: temporal, rank: sa, tile_shape: 1}, {type: compute, einsum: convA, level: MAC}]
+    - [{type: temporal, rank: pb, tile_shape: 1}, {type: temporal, rank: qb, tile_shape: 1}, {type: temporal, rank: rb, tile_shape: 1}, {type: temporal, rank: sb, tile_shape: 1}, {type: compute, einsum: convB, level: MAC}]
+`
+
+const load2d = async (mapping: string) => {
+  const { specFromSources } = await import("../spec/load.ts")
+  const { Either } = await import("effect")
+  const loaded = specFromSources([{ file: "conv2d.yaml", text: conv2d(mapping) }])
+  if (Either.isLeft(loaded)) throw loaded.left
+  return loaded.right
+}
+
+const key = (stats: Stats, k: string) => stats.accesses.find((a) => `${a.level}|${a.tensor}|${a.einsum}` === k)
+
+test("2-D pair (docs/semantics.md 8.3): recompute the vertical halo, retain it in a line buffer, or refetch it from DRAM", async (t) => {
+  const recompute = runSimulation(
+    await load2d(`  - {type: storage, level: DRAM, tensors: [I, WA, WB, B]}
+  - {type: temporal, rank: pb, tile_shape: 2}
+  - {type: temporal, rank: qb, tile_shape: 2}
+  - {type: storage, level: GB, tensors: [I, WA, WB, B, A]}`),
+    {}
+  ).stats
+  t.deepEqual(recompute.ops, { convA: 864, convB: 324 })
+  t.deepEqual([key(recompute, "GB|A|convA")!.reads, key(recompute, "GB|A|convA")!.writes], [768, 864])
+  const line = runSimulation(
+    await load2d(`  - {type: storage, level: DRAM, tensors: [I, WA, WB, B]}
+  - {type: temporal, rank: pb, tile_shape: 2}
+  - {type: storage, level: GB, tensors: [A]}
+  - {type: temporal, rank: qb, tile_shape: 2}
+  - {type: storage, level: GB, tensors: [I, WA, WB, B]}`),
+    {}
+  ).stats
+  t.deepEqual(line.ops, { convA: 576, convB: 324 })
+  t.deepEqual([key(line, "GB|A|convA")!.reads, key(line, "GB|A|convA")!.writes], [512, 576])
+  const refetch = runSimulation(
+    await load2d(`  - {type: storage, level: DRAM, tensors: [I, WA, WB, B, A]}
+  - {type: temporal, rank: pb, tile_shape: 2}
+  - {type: temporal, rank: qb, tile_shape: 2}
+  - {type: storage, level: GB, tensors: [I, WA, WB, B, A]}`),
+    {}
+  ).stats
+  t.deepEqual(refetch.ops, { convA: 576, convB: 324 })
+  t.is(key(refetch, "DRAM|A|convA")!.writes, 64)
+  t.is(key(refetch, "DRAM|A|convB")!.reads, 32)
 })

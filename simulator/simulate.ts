@@ -45,6 +45,7 @@ export const runSimulation = (spec: Spec, options: Omit<SimulateOptions, "trace"
   const inputs = makeInputs(program, seed)
   const controller = new Controller(program, inputs, {
     trace: options.sink,
+    countFirstOutputRead: options.countFirstOutputRead ?? false,
     ...(options.traceElements !== undefined ? { traceElements: options.traceElements } : {}),
     ...(options.maxCycles !== undefined ? { maxCycles: options.maxCycles } : {}),
     ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {})
@@ -73,22 +74,10 @@ export const runSimulation = (spec: Spec, options: Omit<SimulateOptions, "trace"
   const countFirst = options.countFirstOutputRead ?? false
   const accessMap = new Map<string, AccessStats>()
   for (const view of controller.views) {
-    let reads = view.reads
-    let writes = view.writes
-    // The tutorial's convention: the first read of each output element from its parent is counted too.
-    if (countFirst && view.isOutput && view.parent !== null) {
-      const firsts = countFirstReads(view)
-      view.parent.reads += 0
-      const parentKey = view.parent.key
-      const parentEntry = accessMap.get(parentKey)
-      if (parentEntry !== undefined) accessMap.set(parentKey, { ...parentEntry, reads: parentEntry.reads + firsts })
-      else pendingFirst.set(parentKey, (pendingFirst.get(parentKey) ?? 0) + firsts)
-      writes += firsts
-    }
+    const reads = view.reads
+    const writes = view.writes
     const key = view.key
     const existing = accessMap.get(key)
-    reads += pendingFirst.get(key) ?? 0
-    pendingFirst.delete(key)
     if (existing === undefined) {
       accessMap.set(key, { level: view.storage.level, tensor: view.tensor.name, einsum: view.einsum.name, reads, writes, fills: view.fills, occupancy: view.occupancy })
     } else {
@@ -101,7 +90,6 @@ export const runSimulation = (spec: Spec, options: Omit<SimulateOptions, "trace"
       })
     }
   }
-  pendingFirst.clear()
   const accesses = sortAccesses([...accessMap.values()], spec.levels.map((l) => l.name))
 
   const ops: Record<string, number> = {}
@@ -147,19 +135,6 @@ export const runSimulation = (spec: Spec, options: Omit<SimulateOptions, "trace"
     words: 0
   })
   return { stats, components }
-}
-
-const pendingFirst = new Map<string, number>()
-
-/** Output elements whose first fill into a view was elided (started at zero): one per element per instance ever held. */
-const countFirstReads = (view: { instances: Map<number, { everHeld: Uint8Array | null }> }): number => {
-  let n = 0
-  for (const inst of view.instances.values()) {
-    const held = inst.everHeld
-    if (held === null) continue
-    for (let x = 0; x < held.length; x++) n += held[x]!
-  }
-  return n
 }
 
 const isAbove = (a: { loopsAbove: ReadonlyArray<unknown>; source: unknown }, b: { source: unknown }, program: ReturnType<typeof compileProgram>): boolean => {
