@@ -1,12 +1,8 @@
 /**
- * The real engines, as `Engines`.
+ * The real engines, as `Engines`: each through its public entry point only.
  */
-import { createRequire } from "node:module"
 import { evaluate } from "../analytical/mod.ts"
+import { simulate } from "../simulator/mod.ts"
 import type { Engines } from "./engines.ts"
 
-export const loadEngines = async (): Promise<Engines> => {
-  // Loaded with require so that worker threads (where tsx hooks only `require`) can load it too.
-  const simulator = createRequire(import.meta.url)("../simulator/mod.ts") as Pick<Engines, "simulate">
-  return { evaluate, simulate: simulator.simulate }
-}
+export const loadEngines = async (): Promise<Engines> => ({ evaluate, simulate })

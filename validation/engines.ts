@@ -42,8 +42,9 @@ export const runSimulator = async (engines: Engines, spec: Spec, options: Simula
     const overflow = (stats.warnings ?? []).filter((w) => /overflow|does not fit/i.test(w))
     return overflow.length > 0 ? { kind: "overflow", message: overflow.join("; "), stats } : { kind: "stats", stats }
   } catch (error) {
-    const tag = tagOf(error) ?? (error instanceof Error ? error.name : "")
-    if (/overflow/i.test(tag) || /overflow|does not fit/i.test(messageOf(error))) return { kind: "overflow", message: messageOf(error) }
+    // The simulator's SimulationError carries a `kind`; "overflow" is its capacity verdict.
+    const kind = typeof error === "object" && error !== null && "kind" in error ? String((error as { kind: unknown }).kind) : ""
+    if (kind === "overflow") return { kind: "overflow", message: messageOf(error) }
     return { kind: "error", message: messageOf(error) }
   }
 }
