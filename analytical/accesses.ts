@@ -24,8 +24,9 @@
  * and the parent serves groups − Z(parent) fills with value.
  */
 import type { AccessStats } from "../spec/stats.ts"
-import type { StorageNode } from "../spec/mapping.ts"
+import type { LoopNode, StorageNode } from "../spec/mapping.ts"
 import { findTensor } from "../spec/workload.ts"
+import { leafSum } from "./leaf-sums.ts"
 import { forEachStep, unionOverInstances } from "./steps.ts"
 import type { Model, Path } from "./tile-inference.ts"
 import { card, intersect, subtract, type TileSet, union } from "./tile-set.ts"
@@ -97,6 +98,21 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
     const tensors = [...e.inputs, e.output].map((a) => a.tensor)
     const holdersOf = (tensor: string) => path.nodes.flatMap((node, j) => (node.kind === "storage" && node.tensors.includes(tensor) ? [j] : []))
     const spatialBetween = (from: number, to: number): number[] => path.loopAt.filter((j) => j > from && j < to && path.nodes[j]!.kind === "spatial")
+    /** No loop between nodes[at] and nodes[end] tiles the rank of the spatial loop at `at` again. */
+    const notRetiled = (at: number, end: number): boolean => {
+      const loop = path.nodes[at] as LoopNode
+      for (let k = at + 1; k < end; k++) {
+        const node = path.nodes[k]!
+        if ((node.kind === "temporal" || node.kind === "spatial") && node.einsum === loop.einsum && node.rank === loop.rank) return false
+      }
+      return true
+    }
+    /** Distinct values of the loop's rank give distinct elements of the tensor, or the same elements (rank unused). */
+    const separates = (at: number, tensor: string): boolean => {
+      const rank = (path.nodes[at] as LoopNode).rank
+      const access = model.accessOf(e, tensor)!
+      return access.projection.every((x) => !x.terms.some((term) => term.rank === rank) || x.terms.length === 1)
+    }
     const atTileZero = (it: ReadonlyArray<number>, loops: ReadonlySet<number>): boolean => {
       for (const at of loops) if (it[path.loopsBefore[at]!] !== 0) return false
       return true
@@ -153,6 +169,7 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
         const parent = entry(parentNode.level, tensor, e.name)
         const between = spatialBetween(parentIndex, j)
         const parentOwn = separateInstanceLoops(model, path, parentIndex)
+        const collapseFills = !shared && between.every((at) => notRetiled(at, j) && separates(at, tensor))
         let groups = 0
         let groupsOne = 0
         forEachStep(
@@ -160,7 +177,7 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
           path,
           j,
           (it, mult) => {
-            const n = card(unionOverInstances(model, path, between, it, fillSet))
+            const n = card(unionOverInstances(model, path, between, it, fillSet, collapseFills))
             groups += mult * n
             if (atTileZero(it, parentOwn)) groupsOne += mult * n
           },
@@ -193,19 +210,27 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
       const lowestOwn = separateInstanceLoops(model, path, lowest)
       const access = model.accessOf(e, tensor)!
       const leafData = (it: ReadonlyArray<number>): TileSet => model.image(e, model.setsBefore(path, leafIndex, it).get(e.name) ?? [], access, path.nodes[leafIndex]!)
+      const collapseLeaf = between.every((at) => notRetiled(at, leafIndex))
       let moved = 0
       let movedOne = 0
-      forEachStep(
-        model,
-        path,
-        leafIndex,
-        (it, mult) => {
-          const n = card(unionOverInstances(model, path, between, it, leafData))
-          moved += mult * n
-          if (atTileZero(it, lowestOwn)) movedOne += mult * n
-        },
-        new Set(between)
-      )
+      if (collapseLeaf) {
+        const leaf = path.nodes[leafIndex]!
+        const sums = leafSum(model, path, (set) => card(model.image(e, set, access, leaf)), new Set(between), lowestOwn)
+        moved = sums.total
+        movedOne = sums.one
+      } else {
+        forEachStep(
+          model,
+          path,
+          leafIndex,
+          (it, mult) => {
+            const n = card(unionOverInstances(model, path, between, it, leafData))
+            moved += mult * n
+            if (atTileZero(it, lowestOwn)) movedOne += mult * n
+          },
+          new Set(between)
+        )
+      }
       if (isOutput) {
         const valued = moved - zParent
         holder.writes += moved
@@ -217,11 +242,7 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
       }
     }
 
-    let executed = 0
-    forEachStep(model, path, leafIndex, (it, mult) => {
-      executed += mult * card(model.setsBefore(path, leafIndex, it).get(e.name) ?? [])
-    })
-    ops[e.name] = executed
+    ops[e.name] = leafSum(model, path, card).total
   }
   return { accesses: order.map((key) => ({ ...table.get(key)! })), ops, busiest }
 }

@@ -8,13 +8,24 @@
  */
 import type { BranchNode, LoopNode } from "../spec/mapping.ts"
 import type { Model, Path } from "./tile-inference.ts"
-import { card } from "./tile-set.ts"
+import { branchEnd, leafTime } from "./leaf-sums.ts"
+import { card, type TileSet } from "./tile-set.ts"
 
 export const computeCycles = (model: Model): number => {
   const opsPerCycle = model.spec.architecture.compute.opsPerCycle
 
+  const below = new Map<Path, (set: TileSet) => number>()
   const walk = (path: Path, j: number, it: ReadonlyArray<number>): number => {
     const node = path.nodes[j]!
+    if (j === branchEnd(path)) {
+      // Below the last branch: memoized by tile shape.
+      let time = below.get(path)
+      if (time === undefined) {
+        time = leafTime(model, path)
+        below.set(path, time)
+      }
+      return time(model.setsBefore(path, j, it).get(path.einsum.name) ?? [])
+    }
     switch (node.kind) {
       case "storage":
         return walk(path, j + 1, it)

@@ -49,8 +49,16 @@ export const unionOverInstances = (
   path: Path,
   loops: ReadonlyArray<number>,
   it: ReadonlyArray<number>,
-  f: (it: ReadonlyArray<number>) => TileSet
+  f: (it: ReadonlyArray<number>) => TileSet,
+  collapsible = false
 ): TileSet => {
+  if (collapsible && loops.length > 0) {
+    // The tiles of these loops partition the set and nothing below re-tiles their ranks: the union
+    // over their instances is the set with the loops left out (index -1).
+    const all = [...it]
+    for (const j of loops) all[path.loopsBefore[j]!] = -1
+    return f(all)
+  }
   const rec = (q: number, current: ReadonlyArray<number>): TileSet => {
     if (q === loops.length) return f(current)
     const j = loops[q]!

@@ -52,6 +52,10 @@ export interface Model {
   prevIters(path: Path, j: number, it: ReadonlyArray<number>): number[] | undefined
   /** Iteration classes of the loop at nodes[j] (representative and how many iterations it stands for). */
   loopClasses(path: Path, j: number, it: ReadonlyArray<number>): LoopClass[]
+  /** Iteration classes of a loop over a given op set of its head. */
+  classesOf(loop: LoopNode, head: TileSet): LoopClass[]
+  /** Tile i of a loop over a given op set of its head. */
+  tileOf(loop: LoopNode, head: TileSet, i: number): TileSet
   tripCount(path: Path, j: number, it: ReadonlyArray<number>): number
   accessOf(einsum: Einsum, tensor: string): TensorAccess | undefined
   image(einsum: Einsum, set: TileSet, access: TensorAccess, at: MappingNode): TileSet
@@ -175,7 +179,9 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
         const d = rankIndex.get(loop.einsum)!.get(loop.rank)!
         const b = bounds(head)
         const i = it[path.loopsBefore[j - 1]!]!
-        if (b === undefined) result.set(loop.einsum, [])
+        // i = -1 stands for every tile of a spatial loop at once (their union is the whole set).
+        if (i < 0) result.set(loop.einsum, head)
+        else if (b === undefined) result.set(loop.einsum, [])
         else {
           const lo = b[d]![0] + i * loop.tileShape
           result.set(loop.einsum, restrictRank(head, d, lo, lo + loop.tileShape - 1))
@@ -329,7 +335,11 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
 
   const loopClasses = (path: Path, j: number, it: ReadonlyArray<number>): LoopClass[] => {
     const loop = path.nodes[j] as LoopNode
-    const head = setsBefore(path, j, it).get(loop.einsum) ?? []
+    return classesOf(loop, setsBefore(path, j, it).get(loop.einsum) ?? [])
+  }
+
+  /** Iteration classes of `loop` over its head's op set `head`. */
+  const classesOf = (loop: LoopNode, head: TileSet): LoopClass[] => {
     const b = bounds(head)
     if (b === undefined) return []
     const d = rankIndex.get(loop.einsum)!.get(loop.rank)!
@@ -358,6 +368,15 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
       if (next !== undefined && next > i + 1) out.push({ i: i + 1, mult: next - i - 1 })
     })
     return out
+  }
+
+  /** Tile i of `loop` over its head's op set `head` (R2.2). */
+  const tileOf = (loop: LoopNode, head: TileSet, i: number): TileSet => {
+    const b = bounds(head)
+    if (b === undefined) return []
+    const d = rankIndex.get(loop.einsum)!.get(loop.rank)!
+    const lo = b[d]![0] + i * loop.tileShape
+    return restrictRank(head, d, lo, lo + loop.tileShape - 1)
   }
 
   const prevIters = (path: Path, j: number, it: ReadonlyArray<number>): number[] | undefined => {
@@ -410,6 +429,8 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
     occupancy,
     prevIters,
     loopClasses,
+    classesOf,
+    tileOf,
     tripCount,
     accessOf,
     image: imageAt

@@ -1,0 +1,114 @@
+/**
+ * Sums over the leaf steps of one Einsum, memoized by tile shape. Below the
+ * last branch node on an Einsum's path only that Einsum's own loops split its
+ * op set, and what they do depends on the set only up to translation (tiles
+ * are relative to the set's lower bound, R2.2). So a sum over the steps below
+ * a node is a function of the node and the set's shape: uniform tiles are
+ * evaluated once however many there are and whatever iteration of the outer
+ * loops they come from.
+ */
+import type { LoopNode } from "../spec/mapping.ts"
+import { forEachStep } from "./steps.ts"
+import type { Model, Path } from "./tile-inference.ts"
+import { bounds, card, type TileSet } from "./tile-set.ts"
+
+/** The first node below the innermost branch node on the path (0 when there is none). */
+export const branchEnd = (path: Path): number => path.branchAbove[path.nodes.length - 1]! + 1
+
+/** A key equal for two sets exactly when (as written) one is a translate of the other. */
+export const shapeKey = (set: TileSet): string => {
+  const b = bounds(set)
+  if (b === undefined) return "-"
+  let key = ""
+  for (const box of set) {
+    for (let d = 0; d < box.length; d++) {
+      const p = box[d]!
+      key += `${p.lo - b[d]![0]}:${p.count === 1 ? 1 : p.step}:${p.count},`
+    }
+    key += ";"
+  }
+  return key
+}
+
+export interface Pair {
+  /** Over every instance. */
+  readonly total: number
+  /** Over the instance at tile 0 of the loops in `own` (the busiest physical instance, 10.3). */
+  readonly one: number
+}
+
+const none: Pair = { total: 0, one: 0 }
+
+/**
+ * Σ over the leaf steps of `path.einsum` of f(leaf op set), where f does not
+ * change under translation. Spatial loops in `union` do not split the set:
+ * their instances' leaf sets are taken together (the caller knows the union
+ * is the whole set). Other spatial loops add their tiles; for `one`, those in
+ * `own` count tile 0 only.
+ */
+export const leafSum = (model: Model, path: Path, f: (set: TileSet) => number, union: ReadonlySet<number> = new Set(), own: ReadonlySet<number> = new Set()): Pair => {
+  const start = branchEnd(path)
+  const memo = new Map<string, Pair>()
+  const rec = (j: number, set: TileSet): Pair => {
+    const node = path.nodes[j]!
+    if (node.kind === "storage") return rec(j + 1, set)
+    if (set.length === 0) return none
+    if (node.kind === "compute") {
+      const v = f(set)
+      return { total: v, one: v }
+    }
+    const key = `${j}|${shapeKey(set)}`
+    const known = memo.get(key)
+    if (known !== undefined) return known
+    const loop = node as LoopNode
+    let result: Pair
+    if (loop.kind === "spatial" && union.has(j)) result = rec(j + 1, set)
+    else {
+      let total = 0
+      let one = 0
+      const spatialOwn = loop.kind === "spatial" && own.has(j)
+      for (const c of model.classesOf(loop, set)) {
+        const sub = rec(j + 1, model.tileOf(loop, set, c.i))
+        total += c.mult * sub.total
+        if (!spatialOwn) one += c.mult * sub.one
+        else if (c.i === 0) one += sub.one
+      }
+      result = { total, one }
+    }
+    memo.set(key, result)
+    return result
+  }
+  let total = 0
+  let one = 0
+  forEachStep(model, path, start, (it, mult) => {
+    const sub = rec(start, model.setsBefore(path, start, it).get(path.einsum.name) ?? [])
+    total += mult * sub.total
+    one += mult * sub.one
+  })
+  return { total, one }
+}
+
+/** 10.1 below the last branch: temporal loops add up, spatial instances run in lock-step (max), a leaf step takes ceil(ops / ops per cycle). */
+export const leafTime = (model: Model, path: Path): ((set: TileSet) => number) => {
+  const opsPerCycle = model.spec.architecture.compute.opsPerCycle
+  const memo = new Map<string, number>()
+  const rec = (j: number, set: TileSet): number => {
+    const node = path.nodes[j]!
+    if (node.kind === "storage") return rec(j + 1, set)
+    if (set.length === 0) return 0
+    if (node.kind === "compute") return Math.ceil(card(set) / opsPerCycle)
+    const key = `${j}|${shapeKey(set)}`
+    const known = memo.get(key)
+    if (known !== undefined) return known
+    const loop = node as LoopNode
+    let result = 0
+    for (const c of model.classesOf(loop, set)) {
+      const sub = rec(j + 1, model.tileOf(loop, set, c.i))
+      result = loop.kind === "spatial" ? Math.max(result, sub) : result + c.mult * sub
+    }
+    memo.set(key, result)
+    return result
+  }
+  const start = branchEnd(path)
+  return (set) => rec(start, set)
+}
