@@ -73,6 +73,8 @@ export class Controller {
   private readonly pipelineClocks = new Map<number, number[]>()
   private readonly wantMasks = new Map<string, { mask: Uint8Array; list: ElementList }>()
   private readonly stamps = { next: 0 }
+  /** Storage nodes the current list is about to step (for the residency test before their step). */
+  private steppingNow = new Set<StorageSim>()
   private opsDone = 0
   private nextProgress = 1 << 16
   computeBusy = 0
@@ -244,7 +246,11 @@ export class Controller {
           return
         case "storage": {
           const branch = this.listBranch.get(list)
-          if (branch !== null && branch !== undefined && node.einsums.length > 1) this.infer(branch, false)
+          if (branch !== null && branch !== undefined && node.einsums.length > 1) {
+            this.steppingNow = new Set(list.slice(i).filter((n): n is StorageSim => n.kind === "storage"))
+            this.infer(branch, false)
+            this.steppingNow = new Set()
+          }
           this.stepStorage(node, clock)
           break
         }
@@ -290,8 +296,8 @@ export class Controller {
 
   private validAbove(branch: BranchSim, tensor: number, x: number, instances: Map<StorageSim, number>): boolean {
     for (const storage of branch.storageAbove) {
-      // A node that keeps nothing across steps cannot retain an intermediate for the next one.
-      if (!storage.tensors.includes(tensor) || !storage.exploitsReuse) continue
+      // A node that keeps nothing across steps, about to take its next step, retains nothing for it.
+      if (!storage.tensors.includes(tensor) || (!storage.exploitsReuse && this.steppingNow.has(storage))) continue
       const physical = this.physicals.get(`${storage.id}:${tensor}`)!
       const inst = physical.instances.get(instances.get(storage)!)
       if (inst !== undefined && inst.valid[x] === 1) return true
@@ -389,6 +395,18 @@ export class Controller {
   /** A new production of these elements (they entered their buffers zero-pending, so their first updates read nothing). */
   private startProduction(production: Production, clock: Clock): void {
     const { elements, tensor, producer } = production
+    // Whatever partial or stale value of these elements a buffer still holds is discarded: they are computed from zero.
+    for (const physical of this.physicals.values()) {
+      if (physical.tensor.id !== tensor) continue
+      for (const inst of physical.instances.values()) {
+        for (const x of elements) {
+          if (inst.count[x] === 0 || inst.valid[x] === 1) continue
+          physical.values[x] = 0
+          if (physical.drained !== null) physical.drained[x] = 0
+          inst.valued[x] = 0
+        }
+      }
+    }
     if (this.options.trace !== undefined) {
       this.emit({
         cycle: clock.t,
