@@ -90,7 +90,8 @@ export const shrinkAndSave = async (
   await writeFileAtomic(
     path.join(target, "README.md"),
     `# ${id}\n\n${description.split("\n").map((line) => (line.startsWith("Minimal") || line.startsWith("Verdict") ? line : `- ${line}`)).join("\n")}\n\n` +
-      `Replay: \`npx fuselab check validation/corpus/${id}/spec.yaml\`, then \`fuselab model\` / \`fuselab simulate\` on it.\n` +
+      `Replay: \`fuselab model ${path.relative(process.cwd(), target)}/spec.yaml --json\` and \`fuselab simulate ... --json\`` +
+      " (the stats as found are in model.json and simulator.json; the corpus test replays it).\n" +
       (options.countFirstOutputRead === true ? "Run with countFirstOutputRead (options.json).\n" : "")
   )
   return { id, directory: target, doc: shrunk.doc, comparison, shrinkSteps: shrunk.steps }
