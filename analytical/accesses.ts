@@ -25,7 +25,6 @@
  */
 import type { AccessStats } from "../spec/stats.ts"
 import type { LoopNode, StorageNode } from "../spec/mapping.ts"
-import { findTensor } from "../spec/workload.ts"
 import { leafSum } from "./leaf-sums.ts"
 import { forEachStep, unionOverInstances } from "./steps.ts"
 import type { Model, Path } from "./tile-inference.ts"
@@ -120,7 +119,6 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
 
     for (const tensor of tensors) {
       const isOutput = tensor === e.output.tensor
-      const volume = findTensor(spec.workload, tensor)!.volume
       const holders = holdersOf(tensor)
       /** Zero-pending residency starts of the previous holder (outputs only). */
       let zParent = 0
@@ -161,7 +159,8 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
         if (h === 0) {
           // The topmost holder: its entries are free (4.3 case 1). A backing store keeps every value, so an
           // output element is zero-pending only at its first entry (R4.9); elsewhere every entry is a (re)computation.
-          zParent = countFirstOutputRead ? 0 : model.levelIndex.get(node.level) === 0 ? volume : fills
+          // (The elements ever computed: all of a final output; of an intermediate, what its consumers read, R8.1.)
+          zParent = countFirstOutputRead ? 0 : model.levelIndex.get(node.level) === 0 ? card(model.occupancy(path, 0, tensor, [])) : fills
           return
         }
         const parentIndex = holders[h - 1]!

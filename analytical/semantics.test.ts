@@ -328,3 +328,28 @@ mapping:
   // I does not depend on M1: both instances read the same element at the first inner m step (multicast, R6.1).
   t.is(key(stats, "RegFile I E1").reads, 72)
 })
+
+test("R8.1, R6.2: an intermediate in the backing store is computed only where its consumers read it; each computed element's first update is elided", (t) => {
+  const stats = evaluate(
+    load(`
+workload:
+  einsums:
+    - {name: E1, ranks: {p: 6, r: 2}, inputs: {I: ["p + r"], W: [r]}, output: {F: [p]}}
+    - {name: E2, ranks: {q: 2}, inputs: {F: ["2*q"]}, output: {O: [q]}}
+architecture:
+  levels: [{name: DRAM}]
+  compute: {name: MAC}
+mapping:
+  nodes:
+    - {type: storage, level: DRAM, tensors: [I, W, F, O]}
+    - type: sequential
+      branches:
+        - [{type: temporal, rank: p, tile_shape: 1}, {type: temporal, rank: r, tile_shape: 1}, {type: compute, einsum: E1, level: MAC}]
+        - [{type: temporal, rank: q, tile_shape: 1}, {type: compute, einsum: E2, level: MAC}]
+`)
+  )
+  // F[0] and F[2] only: 2 elements x 2 taps.
+  t.deepEqual(stats.ops, { E1: 4, E2: 2 })
+  t.deepEqual(rows(stats)["DRAM F E1"], [2, 2, 2, 4])
+  t.deepEqual(rows(stats)["DRAM F E2"], [2, 0, 2, 0])
+})
