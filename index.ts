@@ -12,4 +12,5 @@ export type { Workload, Einsum, Tensor, TensorAccess, Rank } from "./spec/worklo
 export type { Architecture, MemoryLevel, ComputeUnit } from "./spec/architecture.ts"
 export type { Mapping, MappingNode, LogicalLevel } from "./spec/mapping.ts"
 export { evaluate } from "./analytical/mod.ts"
+export { simulate, SimulationError, type SimulateOptions } from "./simulator/mod.ts"
 export { Stats, AccessStats, accessKey, type EngineOptions } from "./spec/stats.ts"

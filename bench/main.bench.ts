@@ -8,8 +8,12 @@ import { join } from "node:path"
 import { writeFileAtomic } from "../cli/write-atomic.ts"
 import { analyticalBenchmarks } from "./analytical.bench.ts"
 import type { BenchFigure } from "./figure.ts"
+import { simulatorBenchmarks } from "./simulator.bench.ts"
 
-const suites: ReadonlyArray<[string, () => Promise<ReadonlyArray<BenchFigure>>]> = [["analytical", analyticalBenchmarks]]
+const suites: ReadonlyArray<[string, () => Promise<ReadonlyArray<BenchFigure>>]> = [
+  ["analytical", analyticalBenchmarks],
+  ["simulator", simulatorBenchmarks]
+]
 
 const only = process.argv.slice(2)
 const results: Record<string, ReadonlyArray<BenchFigure>> = {}

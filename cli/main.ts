@@ -8,6 +8,8 @@ import { hideBin } from "yargs/helpers"
 import { SpecError } from "../spec/errors.ts"
 import { checkCommand } from "./check-command.ts"
 import { modelCommand } from "./model-command.ts"
+import { simulateCommand } from "./simulate-command.ts"
+import { validateCommand } from "./validate-command.ts"
 import { runExamples } from "./examples.ts"
 import { UsageError } from "./options.ts"
 import { nativeJsonSchema } from "./schema.ts"
@@ -21,6 +23,8 @@ export const main = async (args: ReadonlyArray<string>): Promise<number> => {
     .usage("$0 <command> [options]\n\nFused-layer DNN accelerator dataflows in the LoopTree formulation.")
     .command(checkCommand)
     .command(modelCommand)
+    .command(simulateCommand)
+    .command(validateCommand)
     .command(
       "schema",
       "print the JSON Schema of the native spec format (for editors)",
