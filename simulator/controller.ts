@@ -777,19 +777,31 @@ export class Controller {
   }
 
   /** The physical instance a logical instance lives in: partitions of one buffer above a fanout share it (R5.1). */
-  private physicalInstanceOf(storage: StorageSim): number {
+  private physicalInstanceOf(storage: StorageSim, inst: number): number {
+    const spatial = storage.loopsAbove.filter((l) => l.spatial)
+    if (spatial.length === storage.physicalLoops.length) return inst
+    // Decompose the logical instance (mixed radix over all spatial loops above) and keep the physical digits.
+    const digits: number[] = []
+    let rest = inst
+    for (let i = spatial.length - 1; i >= 0; i--) {
+      digits[i] = rest % spatial[i]!.radix
+      rest = Math.floor(rest / spatial[i]!.radix)
+    }
     let id = 0
-    for (const loop of storage.physicalLoops) id = id * loop.radix + this.loopIndex[loop.id]!
+    spatial.forEach((loop, i) => {
+      if (storage.physicalLoops.includes(loop)) id = id * loop.radix + digits[i]!
+    })
     return id
   }
 
-  private addLive(storage: StorageSim, _inst: number, delta: number): void {
-    const key = `${storage.physical}:${this.physicalInstanceOf(storage)}`
+  private addLive(storage: StorageSim, inst: number, delta: number): void {
+    const key = `${storage.physical}:${this.physicalInstanceOf(storage, inst)}`
     this.live.set(key, (this.live.get(key) ?? 0) + delta)
   }
 
   private checkCapacity(storage: StorageSim, inst: number, clock: Clock): void {
-    const key = `${storage.physical}:${this.physicalInstanceOf(storage)}`
+    const physicalInstance = this.physicalInstanceOf(storage, inst)
+    const key = `${storage.physical}:${physicalInstance}`
     const live = this.live.get(key) ?? 0
     if (live > this.peakCapacity[storage.physical]!) this.peakCapacity[storage.physical] = live
     const level = this.program.spec.architecture.levels[storage.physical]!
@@ -797,17 +809,18 @@ export class Controller {
     const resident: Record<string, number> = {}
     for (const physical of this.physicals.values()) {
       if (physical.storage.physical !== storage.physical) continue
-      const pi = physical.instances.get(inst)
-      if (pi === undefined) continue
       let n = 0
-      for (let x = 0; x < pi.count.length; x++) if (pi.count[x]! > 0) n++
+      for (const [id, pi] of physical.instances) {
+        if (this.physicalInstanceOf(physical.storage, id) !== physicalInstance) continue
+        for (let x = 0; x < pi.count.length; x++) if (pi.count[x]! > 0) n++
+      }
       if (n > 0) resident[`${physical.storage.level}:${physical.tensor.name}`] = (resident[`${physical.storage.level}:${physical.tensor.name}`] ?? 0) + n
     }
-    this.emit({ cycle: clock.t, component: storage.level, action: "overflow", count: live, instance: inst, detail: { capacity: level.capacity, resident } })
+    this.emit({ cycle: clock.t, component: storage.level, action: "overflow", count: live, instance: physicalInstance, detail: { capacity: level.capacity, resident } })
     const list = Object.entries(resident).map(([k, n]) => `${k} ${n}`).join(", ")
     throw new SimulationError(
       "overflow",
-      `${level.name} overflows at cycle ${clock.t}: instance ${inst} would hold ${live} words, capacity ${level.capacity} (resident: ${list}); give it more capacity or use smaller tiles`
+      `${level.name} overflows at cycle ${clock.t}: instance ${physicalInstance} would hold ${live} words, capacity ${level.capacity} (resident: ${list}); give it more capacity or use smaller tiles`
     )
   }
 
