@@ -10,6 +10,7 @@
  */
 import type { BranchNode, LoopNode, StorageNode } from "../spec/mapping.ts"
 import { findEinsum } from "../spec/workload.ts"
+import { branchEnd, shapeKey } from "./leaf-sums.ts"
 import type { Model, Path } from "./tile-inference.ts"
 import { card, type TileSet, union } from "./tile-set.ts"
 
@@ -54,8 +55,39 @@ export const capacityNeeded = (model: Model): Record<string, number> => {
     return -1
   }
 
+  /** Below the last branch on a path only its Einsum's loops split its op set: memoized by tile shape. */
+  const belowMemo = new Map<string, Need>()
+  const needOfSet = (path: Path, j: number, set: TileSet): Need => {
+    const node = path.nodes[j]!
+    if (node.kind === "compute" || set.length === 0) return zero()
+    const key = `${path.einsum.name}|${j}|${shapeKey(set)}`
+    const known = belowMemo.get(key)
+    if (known !== undefined) return known
+    let out: Need
+    if (node.kind === "storage") {
+      out = [...needOfSet(path, j + 1, set)]
+      let words = 0
+      for (const tensor of node.tensors) {
+        const access = model.accessOf(path.einsum, tensor)
+        if (access !== undefined) words += card(model.image(path.einsum, set, access, node))
+      }
+      out[model.levelIndex.get(node.level)!]! += words
+    } else {
+      const loop = node as LoopNode
+      const target = loop.kind === "spatial" ? model.targetIndex(path, j) : Infinity
+      out = zero()
+      for (const c of model.classesOf(loop, set)) {
+        const part = needOfSet(path, j + 1, model.tileOf(loop, set, c.i))
+        for (let l = 0; l < out.length; l++) out[l] = l < target && loop.kind === "spatial" ? out[l]! + c.mult * part[l]! : Math.max(out[l]!, part[l]!)
+      }
+    }
+    belowMemo.set(key, out)
+    return out
+  }
+
   const need = (path: Path, j: number, it: ReadonlyArray<number>): Need => {
     const node = path.nodes[j]!
+    if (j === branchEnd(path)) return [...needOfSet(path, j, model.setsBefore(path, j, it).get(path.einsum.name) ?? [])]
     switch (node.kind) {
       case "compute":
         return zero()
