@@ -187,12 +187,51 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
           result.set(loop.einsum, restrictRank(head, d, lo, lo + loop.tileShape - 1))
         }
       } else if (isBranchNode(above)) {
-        const inferred = infer(path, j - 1, it, base)
+        const inferred = translatedInference(path, j - 1, it) ?? infer(path, j - 1, it, base)
         result = new Map(path.nodes[j]!.einsums.map((name) => [name, inferred.get(name) ?? []]))
       } else throw new Error("a compute node has nothing below it")
     }
     sets.set(key, result)
     return result
+  }
+
+  /**
+   * Inside a class of uniform iterations of a loop above the branch, the inferred sets of iteration
+   * c.i + 1 + m are those of c.i + 1 moved m times by the step from c.i to c.i + 1. Without this, the
+   * residency chain (each iteration's producer tile depends on the previous one's) would visit every
+   * iteration back to the first.
+   */
+  const translatedInference = (path: Path, jb: number, it: ReadonlyArray<number>): ReadonlyMap<string, TileSet> | undefined => {
+    if (exhaustive) return undefined
+    for (let k = path.loopsBefore[jb]! - 1; k >= 0; k--) {
+      const at = path.loopAt[k]!
+      if (path.nodes[at]!.kind !== "temporal") continue
+      const i = it[k]!
+      if (i < 2) continue
+      const prefix = it.slice(0, k)
+      const c = loopClasses(path, at, prefix).find((x) => x.i <= i && i < x.i + x.mult)
+      if (c === undefined || i < c.i + 2) continue
+      const with_ = (v: number) => {
+        const copy = [...it]
+        copy[k] = v
+        return setsBefore(path, jb + 1, copy)
+      }
+      const first = with_(c.i)
+      const second = with_(c.i + 1)
+      const out = new Map<string, TileSet>()
+      for (const [name, set] of second) {
+        const from = first.get(name) ?? []
+        if (set.length === 0 && from.length === 0) {
+          out.set(name, [])
+          continue
+        }
+        const delta = shiftBetween(from, set)
+        if (delta === undefined) return undefined
+        out.set(name, translate(set, delta.map((x) => x * (i - c.i - 1))))
+      }
+      return out
+    }
+    return undefined
   }
 
   const infer = (path: Path, jb: number, it: ReadonlyArray<number>, base: ReadonlyMap<string, TileSet>): Map<string, TileSet> => {
