@@ -13,6 +13,7 @@ import type { Einsum, TensorAccess } from "../spec/workload.ts"
 import { findEinsum } from "../spec/workload.ts"
 import { fullOps, image, outputPreimage, ProjectionError, rankIndexOf, unsupportedAccess } from "./projection.ts"
 import { bounds, card, equalSets, lastOf, subtract, type TileSet, translate, translateUnion, union } from "./tile-set.ts"
+import { IterationMemo } from "./iteration-memo.ts"
 import { unsupported } from "./unsupported.ts"
 
 export interface Path {
@@ -76,6 +77,8 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
   const einsum = (name: string): Einsum => findEinsum(spec.workload, name)!
   const rankIndex = new Map(spec.workload.einsums.map((e) => [e.name, rankIndexOf(e)]))
   const levelIndex = new Map(spec.levels.map((l) => [l.name, l.physicalIndex]))
+  const einsumIndex = new Map(spec.workload.einsums.map((e, i) => [e.name, i]))
+  const tensorIndex = new Map(spec.workload.tensors.map((t, i) => [t.name, i]))
   const paths: Path[] = leafPaths(spec.mapping).map((nodes) => {
     const loopsBefore: number[] = []
     const loopAt: number[] = []
@@ -111,12 +114,7 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
     })
   }
 
-  const keyOf = (j: number, path: Path, it: ReadonlyArray<number>): string => {
-    const n = path.loopsBefore[j]!
-    let key = String(idOf(path.nodes[j]!))
-    for (let k = 0; k < n; k++) key += `,${it[k]}`
-    return key
-  }
+
 
   const headsOf = (group: ReadonlyArray<string>): Set<string> => {
     const heads = new Set<string>()
@@ -160,10 +158,11 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
       return [out]
     })
 
-  const sets = new Map<string, ReadonlyMap<string, TileSet>>()
+  const sets = new IterationMemo<ReadonlyMap<string, TileSet>>()
   const setsBefore = (path: Path, j: number, it: ReadonlyArray<number>): ReadonlyMap<string, TileSet> => {
-    const key = keyOf(j, path, it)
-    const known = sets.get(key)
+    const heads = [idOf(path.nodes[j]!)]
+    const n = path.loopsBefore[j]!
+    const known = sets.get(heads, it, n)
     if (known !== undefined) return known
     let result: Map<string, TileSet>
     if (j === 0) {
@@ -171,7 +170,7 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
     } else {
       const above = path.nodes[j - 1]!
       const base = setsBefore(path, j - 1, it)
-      if (above.kind === "storage") result = new Map(base)
+      if (above.kind === "storage") result = base as Map<string, TileSet>
       else if (above.kind === "temporal" || above.kind === "spatial") {
         result = new Map(base)
         const loop = above as LoopNode
@@ -191,7 +190,7 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
         result = new Map(path.nodes[j]!.einsums.map((name) => [name, inferred.get(name) ?? []]))
       } else throw new Error("a compute node has nothing below it")
     }
-    sets.set(key, result)
+    sets.set(heads, it, n, result)
     return result
   }
 
@@ -305,11 +304,12 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
     return false
   }
 
-  const below = new Map<string, TileSet>()
+  const below = new IterationMemo<TileSet>()
   const opsBelow = (name: string, j: number, it: ReadonlyArray<number>): TileSet => {
     const path = pathOf(name)
-    const key = `${name}@${keyOf(j, path, it)}`
-    const known = below.get(key)
+    const heads = [einsumIndex.get(name)!, idOf(path.nodes[j]!)]
+    const n = path.loopsBefore[j]!
+    const known = below.get(heads, it, n)
     if (known !== undefined) return known
     let result: TileSet
     if (!inferredBelow(path, j)) result = setsBefore(path, j, it).get(name) ?? []
@@ -320,7 +320,7 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
         result = unionOverLoop(name, path, j, prefix, Infinity)
       } else result = opsBelow(name, j + 1, it)
     }
-    below.set(key, result)
+    below.set(heads, it, n, result)
     return result
   }
 
@@ -352,14 +352,15 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
   const opsBelowLoopRange = (name: string, j: number, prefix: ReadonlyArray<number>, hi: number): TileSet =>
     unionOverLoop(name, pathOf(name), j, prefix, hi)
 
-  const occupancyCache = new Map<string, TileSet>()
+  const occupancyCache = new IterationMemo<TileSet>()
   const occupancy = (path: Path, j: number, tensor: string, it: ReadonlyArray<number>): TileSet => {
-    const key = `${path.einsum.name}|${tensor}@${keyOf(j, path, it)}`
-    const known = occupancyCache.get(key)
+    const heads = [einsumIndex.get(path.einsum.name)!, tensorIndex.get(tensor)!, idOf(path.nodes[j]!)]
+    const n = path.loopsBefore[j]!
+    const known = occupancyCache.get(heads, it, n)
     if (known !== undefined) return known
     const access = accessOf(path.einsum, tensor)!
     const result = imageAt(path.einsum, opsBelow(path.einsum.name, j, it), access, path.nodes[j]!)
-    occupancyCache.set(key, result)
+    occupancyCache.set(heads, it, n, result)
     return result
   }
 
