@@ -27,6 +27,8 @@ export class SimulationError extends Error {
 
 interface LeafSource {
   readonly view: View
+  /** The holder's ports, cached when it has a single instance. */
+  ports?: Ports
   readonly window: Window
   readonly intermediate: boolean
 }
@@ -73,6 +75,12 @@ export class Controller {
   private readonly pipelineClocks = new Map<number, number[]>()
   private readonly wantMasks = new Map<string, { mask: Uint8Array; list: ElementList }>()
   private readonly stamps = { next: 0 }
+  private readonly readsBefore: number[] = []
+  private readonly leafInsts: ViewInstance[] = []
+  private readonly leafKeys: number[] = []
+  private readonly leafValids: Array<Uint8Array | null> = []
+  private readonly leafInstIds: number[] = []
+  private readonly leafPorts: Ports[] = []
   /** Storage nodes the current list is about to step (for the residency test before their step). */
   private steppingNow = new Set<StorageSim>()
   private opsDone = 0
@@ -169,8 +177,9 @@ export class Controller {
   }
 
   private instanceOf(storage: StorageSim): number {
+    const loops = storage.spatialLoops
     let id = 0
-    for (const loop of storage.loopsAbove) if (loop.spatial) id = id * loop.radix + this.loopIndex[loop.id]!
+    for (let i = 0; i < loops.length; i++) id = id * loops[i]!.radix + this.loopIndex[loops[i]!.id]!
     return id
   }
 
@@ -478,7 +487,7 @@ export class Controller {
   private stepStorage(storage: StorageSim, clock: Clock): void {
     this.flushCompute(clock)
     const inst = this.instanceOf(storage)
-    const ports = this.portsOf(storage.physical, inst)
+    const ports = this.portsOf(storage.physical, this.physicalInstanceOf(storage, inst))
     let ready = clock.t
     let touched = false
     const stepKey = -1 - ++this.stamps.next
@@ -542,11 +551,11 @@ export class Controller {
       // Time: the parent's read port serves the fills (issued a tile ahead); drains use its write port.
       if (view.parent !== null) {
         const parentLevel = view.parent.storage.physical
-        const parentPorts = this.portsOf(parentLevel, parentInst)
+        const parentPorts = this.portsOf(parentLevel, this.physicalInstanceOf(view.parent.storage, parentInst))
         if (drainedWords > 0) parentPorts.write.transfer(drainedWords, clock.t)
         if (delivered > 0) {
-          const arrive = parentPorts.read.transfer(fromParent, clock.issue)
-          ready = Math.max(ready, ports.write.transfer(delivered, clock.issue), arrive)
+          const arrive = parentPorts.read.transfer(fromParent, clock.t)
+          ready = Math.max(ready, ports.write.transfer(delivered, clock.t), arrive)
         }
       }
       if (this.options.trace !== undefined) {
@@ -567,7 +576,7 @@ export class Controller {
         }
         if (filled > 0) {
           this.emit({
-            cycle: clock.issue,
+            cycle: clock.t,
             component: storage.level,
             action: "fill",
             tensor: view.tensor.name,
@@ -744,7 +753,7 @@ export class Controller {
               words += this.drain(view, x, parentInst, this.flushKey(view, key))
             }
           }
-          if (words > 0 && view.parent !== null) this.portsOf(view.parent.storage.physical, parentInst).write.transfer(words, clock.t)
+          if (words > 0 && view.parent !== null) this.portsOf(view.parent.storage.physical, this.physicalInstanceOf(view.parent.storage, parentInst)).write.transfer(words, clock.t)
           if (this.options.trace !== undefined && (evict || words > 0)) {
             this.emit({
               cycle: clock.t,
@@ -778,7 +787,7 @@ export class Controller {
 
   /** The physical instance a logical instance lives in: partitions of one buffer above a fanout share it (R5.1). */
   private physicalInstanceOf(storage: StorageSim, inst: number): number {
-    const spatial = storage.loopsAbove.filter((l) => l.spatial)
+    const spatial = storage.spatialLoops
     if (spatial.length === storage.physicalLoops.length) return inst
     // Decompose the logical instance (mixed radix over all spatial loops above) and keep the physical digits.
     const digits: number[] = []
@@ -844,17 +853,29 @@ export class Controller {
     const out = sources[nIn]!
     const outTensor = out.view.tensor
     const volume = outTensor.volume
-    // Per-call state of every source.
-    const insts: ViewInstance[] = []
-    const keys: number[] = []
-    const valids: Array<Uint8Array | null> = []
-    for (const source of sources) {
+    // Per-call state of every source (arrays reused across calls: no allocation per leaf step).
+    const insts = this.leafInsts
+    const keys = this.leafKeys
+    const valids = this.leafValids
+    const instIds = this.leafInstIds
+    for (let i = 0; i < sources.length; i++) {
+      const source = sources[i]!
       const inst = this.instanceOf(source.view.storage)
-      insts.push(source.view.instance(inst))
-      keys.push(this.windowKey(source.window))
-      valids.push(source.intermediate ? source.view.physical.instance(inst).valid : null)
+      instIds[i] = inst
+      insts[i] = source.view.instance(inst)
+      keys[i] = this.windowKey(source.window)
+      valids[i] = source.intermediate ? source.view.physical.instance(inst).valid : null
     }
     const outValued = out.view.physical.instance(this.instanceOf(out.view.storage)).valued
+    const readsBefore = this.readsBefore
+    const leafPorts = this.leafPorts
+    for (let i = 0; i < sources.length; i++) {
+      const source = sources[i]!
+      readsBefore[i] = source.view.reads
+      if (source.view.storage.spatialLoops.length === 0) leafPorts[i] = source.ports ??= this.portsOf(source.view.storage.physical, 0)
+      else leafPorts[i] = this.portsOf(source.view.storage.physical, this.physicalInstanceOf(source.view.storage, instIds[i]!))
+    }
+    const writesBefore = out.view.writes
     const countFirst = this.options.countFirstOutputRead === true
     const outValues = out.view.physical.values
     const outVi = insts[nIn]!
@@ -921,7 +942,20 @@ export class Controller {
       if (r < 0) break
     }
     this.ops[e]! += done
+    // The leaf step starts when its holder reads are served; its updates then go to the holder's write pool.
+    let start = clock.t
+    for (let i = 0; i < sources.length; i++) {
+      const view = sources[i]!.view
+      const words = view.reads - readsBefore[i]!
+      if (words > 0) start = Math.max(start, this.leafPorts[i]!.read.serve(words, clock.t))
+    }
+    if (start > clock.t) {
+      clock.stall += start - clock.t
+      clock.t = start
+    }
     const cycles = Math.ceil(done / this.program.spec.architecture.compute.opsPerCycle)
+    const updates = out.view.writes - writesBefore
+    if (updates > 0) this.leafPorts[nIn]!.write.transfer(updates, clock.t)
     this.computeBusy += done
     const pending = this.pendingCompute.get(compute)
     if (pending === undefined) this.pendingCompute.set(compute, { ops: done, cycle: clock.t, cycles })

@@ -70,6 +70,8 @@ export interface StorageSim {
    * instance of a buffer above the fanout.
    */
   readonly physicalLoops: ReadonlyArray<LoopSim>
+  /** All spatial loops above (its logical instances). */
+  readonly spatialLoops: ReadonlyArray<LoopSim>
   readonly source: MappingNode
 }
 
@@ -205,6 +207,7 @@ export const compileProgram = (spec: Spec): Program => {
             einsums: node.einsums.map((e) => einsumIndex.get(e)!),
             loopsAbove: path.filter((n): n is LoopSim => n.kind === "loop"),
             physicalLoops,
+            spatialLoops: path.filter((n): n is LoopSim => n.kind === "loop" && n.spatial),
             source: node
           }
           storages.push(sim)

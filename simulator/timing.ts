@@ -1,23 +1,98 @@
 /**
  * Time: memory ports with bandwidth, access latency and bursts, and the
- * clocks of the processes that use them. A port serves requests in the
- * order they arrive at it, each no earlier than its issue cycle; idle
- * cycles are skipped, so cost follows activity, not time.
+ * clocks of the processes that use them. A port (one pool per physical
+ * instance, docs/semantics.md 10.4) serves requests in the order they are
+ * issued, each no earlier than its issue cycle; idle cycles are skipped, so
+ * cost follows activity, not time. A request of k words holds the pool for
+ * k/bw cycles (fractional, so a 64-word/cycle port serves 64 one-word
+ * requests in a cycle) and is delivered at the next whole cycle plus the
+ * level's latency.
  */
 import type { MemoryLevel } from "../spec/architecture.ts"
 
 export class Port {
-  /** First cycle the port is free. */
+  /** End of the latest reservation. */
   free = 0
   busy = 0
   words = 0
   readonly wordsPerCycle: number
   readonly latency: number
   readonly blockSize: number | null
+  /**
+   * Busy intervals, sorted and disjoint (a bounded calendar): a request
+   * issued for an earlier cycle than the latest reservation (another
+   * pipeline stage's clock) takes the first gap that fits, so concurrent
+   * processes share the pool by time, not by the order the controller
+   * happened to issue them.
+   */
+  private starts: number[] = []
+  private ends: number[] = []
   constructor(wordsPerCycle: number, latency: number, blockSize: number | null) {
     this.wordsPerCycle = wordsPerCycle
     this.latency = latency
     this.blockSize = blockSize
+  }
+  private reserve(duration: number, at: number): number {
+    const starts = this.starts
+    const ends = this.ends
+    const last = ends.length - 1
+    // Fast path: the request comes after (or right at the end of) everything reserved.
+    if (last >= 0 && at <= ends[last]! && at >= starts[last]!) {
+      // Inside or at the end of the latest busy interval: it queues behind it.
+      const end = ends[last]! + duration
+      ends[last] = end
+      this.free = Math.max(this.free, end)
+      this.busy += duration
+      return end
+    }
+    if (at >= this.free) {
+      starts.push(at)
+      ends.push(at + duration)
+      if (starts.length > 256) {
+        starts.splice(0, 128)
+        ends.splice(0, 128)
+      }
+      this.free = at + duration
+      this.busy += duration
+      return at + duration
+    }
+    // Walk back from the latest interval to the first one that ends after `at`.
+    let i = ends.length
+    while (i > 0 && ends[i - 1]! > at) i--
+    let start = at
+    for (;;) {
+      if (i < starts.length && starts[i]! < start + duration) {
+        start = Math.max(start, ends[i]!)
+        i++
+        continue
+      }
+      break
+    }
+    // Insert [start, start + duration) at position i, merging with touching neighbours.
+    const end = start + duration
+    if (i > 0 && ends[i - 1] === start) {
+      ends[i - 1] = end
+      if (i < starts.length && starts[i] === end) {
+        ends[i - 1] = ends[i]!
+        starts.splice(i, 1)
+        ends.splice(i, 1)
+      }
+    } else if (i < starts.length && starts[i] === end) starts[i] = start
+    else {
+      starts.splice(i, 0, start)
+      ends.splice(i, 0, end)
+    }
+    if (starts.length > 256) {
+      // Forget the oldest gaps: everything before the 128th interval counts as busy.
+      const cut = starts.length - 128
+      ends[cut] = ends[cut]!
+      starts[cut] = starts[0]!
+      starts.splice(0, cut)
+      ends.splice(0, cut)
+    }
+    this.free = Math.max(this.free, end)
+    this.busy += duration
+    return end
   }
   /** Reserve the port for `words` no earlier than `at`; returns the cycle the data is delivered. */
   transfer(words: number, at: number): number {
@@ -25,11 +100,15 @@ export class Port {
     this.words += words
     if (!Number.isFinite(this.wordsPerCycle)) return at + this.latency
     const moved = this.blockSize === null ? words : Math.ceil(words / this.blockSize) * this.blockSize
-    const duration = Math.ceil(moved / this.wordsPerCycle)
-    const start = Math.max(at, this.free)
-    this.free = start + duration
-    this.busy += duration
-    return this.free + this.latency
+    return Math.ceil(this.reserve(moved / this.wordsPerCycle, at)) + this.latency
+  }
+  /** Operand reads feeding a compute step in the same cycle: the step may start in the cycle the last word is served. */
+  serve(words: number, at: number): number {
+    if (words <= 0) return at
+    this.words += words
+    if (!Number.isFinite(this.wordsPerCycle)) return at + this.latency
+    const end = this.reserve(words / this.wordsPerCycle, at)
+    return Math.max(at, Math.floor(end)) + this.latency
   }
 }
 
@@ -52,7 +131,7 @@ export const makePorts = (level: MemoryLevel): Ports => {
   return { read: new Port(bandwidth.read, level.latency, level.blockSize), write: new Port(bandwidth.write, level.latency, level.blockSize) }
 }
 
-/** A process's clock: `t` is when its next compute may start; `issue` is when its next fill may be requested (one tile of lookahead). */
+/** A process's clock: `t` is when its next action may start; `issue` is when its next fill may be requested (after the previous step's evictions, 10.4 rule 3). */
 export interface Clock {
   t: number
   issue: number
