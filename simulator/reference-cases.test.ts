@@ -255,3 +255,39 @@ test("2-D pair (docs/semantics.md 8.3): recompute the vertical halo, retain it i
   t.is(key(refetch, "DRAM|A|convA")!.writes, 64)
   t.is(key(refetch, "DRAM|A|convB")!.reads, 32)
 })
+
+const historical = (branch: "sequential" | "pipeline") => `
+workload:
+  einsums:
+  - {name: Fc1, ranks: {P1: 9, M1: 4, C1: 2}, inputs: {Fmap1: [C1, P1], Filter1: [C1, M1]}, output: {Fmap2: [M1, P1]}}
+  - {name: Fc2, ranks: {P2: 9, M2: 8, C2: 4}, inputs: {Fmap2: [C2, P2], Filter2: [C2, M2]}, output: {Fmap3: [M2, P2]}}
+architecture:
+  levels:
+  - {name: MainMemory}
+  - {name: GlobalBuffer, fanout: 8}
+  compute: {name: MACC, ops_per_cycle: 3}
+mapping:
+  nodes:
+  - {type: storage, level: MainMemory, tensors: [Filter1, Filter2, Fmap1, Fmap3]}
+  - {type: storage, level: GlobalBuffer, tensors: [Filter1, Filter2]}
+  - {type: temporal, rank: P2, tile_shape: 3}
+  - {type: storage, level: GlobalBuffer, tensors: [Fmap1, Fmap3]}
+  - {type: storage, level: GlobalBuffer#2, tensors: [Fmap2]}
+  - type: ${branch}
+    branches:
+    - [{type: temporal, rank: M1, tile_shape: 1}, {type: spatial, rank: C1, tile_shape: 1}, {type: compute, einsum: Fc1, level: MACC}]
+    - [{type: temporal, rank: C2, tile_shape: 1}, {type: spatial, rank: M2, tile_shape: 1}, {type: compute, einsum: Fc2, level: MACC}]
+`
+
+test("historical pytimeloop latency: a pipeline of two balanced stages over 3 steps takes (3 + 2 - 1) x 4 = 16 cycles, sequential 24", async (t) => {
+  const { specFromSources } = await import("../spec/load.ts")
+  const { Either } = await import("effect")
+  const latency = (branch: "sequential" | "pipeline") => {
+    const loaded = specFromSources([{ file: `${branch}.yaml`, text: historical(branch) }])
+    if (Either.isLeft(loaded)) throw loaded.left
+    return runSimulation(loaded.right, {}).stats.latency
+  }
+  // Unlimited bandwidth and no access latency: only the compute steps (3 ops per leaf tile, 3 ops per cycle) take time.
+  t.is(latency("sequential"), 24)
+  t.is(latency("pipeline"), 16)
+})
