@@ -6,6 +6,7 @@ import type { Spec } from "../spec/spec.ts"
 import { type AccessStats, type Stats, sortAccesses } from "../spec/stats.ts"
 import type { TraceSink } from "../traces/format.ts"
 import { Controller, SimulationError } from "./controller.ts"
+import { CycleOrderedSink } from "./ordered-sink.ts"
 import { compileProgram } from "./program.ts"
 import { elementName, evaluateDirectly, makeInputs } from "./reference.ts"
 
@@ -43,14 +44,20 @@ export const runSimulation = (spec: Spec, options: Omit<SimulateOptions, "trace"
   const program = compileProgram(spec)
   const seed = options.seed ?? 1
   const inputs = makeInputs(program, seed)
+  const ordered = options.sink === undefined ? undefined : new CycleOrderedSink(options.sink)
   const controller = new Controller(program, inputs, {
-    trace: options.sink,
+    trace: ordered,
     countFirstOutputRead: options.countFirstOutputRead ?? false,
     ...(options.traceElements !== undefined ? { traceElements: options.traceElements } : {}),
     ...(options.maxCycles !== undefined ? { maxCycles: options.maxCycles } : {}),
     ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {})
   })
-  const latency = controller.run()
+  let latency: number
+  try {
+    latency = controller.run()
+  } finally {
+    ordered?.drain()
+  }
 
   // Functional check: every output tensor against a direct evaluation.
   const expected = evaluateDirectly(program, inputs)
