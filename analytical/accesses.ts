@@ -146,15 +146,23 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
           return fill
         }
         const own = separateInstanceLoops(model, path, j)
+        const parentIndex = h === 0 ? -1 : holders[h - 1]!
+        const between = h === 0 ? [] : spatialBetween(parentIndex, j)
+        const parentOwn = h === 0 ? new Set<number>() : separateInstanceLoops(model, path, parentIndex)
         let fills = 0
         let fillsOne = 0
+        // With no spatial loop between the parent and this node, a group is one instance's fill: one pass counts both.
+        let groups = 0
+        let groupsOne = 0
         forEachStep(model, path, j, (it, mult) => {
           const occ = card(occupancyOf(e.name, it))
           if (occ > stats.occupancy) stats.occupancy = occ
           const n = card(fillSet(it))
           fills += mult * n
           if (atTileZero(it, own)) fillsOne += mult * n
+          if (atTileZero(it, parentOwn)) groupsOne += mult * n
         })
+        groups = fills
         stats.fills += fills
         if (h === 0) {
           // The topmost holder: its entries are free (4.3 case 1). A backing store keeps every value, so an
@@ -163,25 +171,24 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
           zParent = countFirstOutputRead ? 0 : model.levelIndex.get(node.level) === 0 ? card(model.occupancy(path, 0, tensor, [])) : fills
           return
         }
-        const parentIndex = holders[h - 1]!
         const parentNode = path.nodes[parentIndex] as StorageNode
         const parent = entry(parentNode.level, tensor, e.name)
-        const between = spatialBetween(parentIndex, j)
-        const parentOwn = separateInstanceLoops(model, path, parentIndex)
-        const collapseFills = !shared && between.every((at) => notRetiled(at, j) && separates(at, tensor))
-        let groups = 0
-        let groupsOne = 0
-        forEachStep(
-          model,
-          path,
-          j,
-          (it, mult) => {
-            const n = card(unionOverInstances(model, path, between, it, fillSet, collapseFills))
-            groups += mult * n
-            if (atTileZero(it, parentOwn)) groupsOne += mult * n
-          },
-          new Set(between)
-        )
+        if (between.length > 0) {
+          const collapseFills = !shared && between.every((at) => notRetiled(at, j) && separates(at, tensor))
+          groups = 0
+          groupsOne = 0
+          forEachStep(
+            model,
+            path,
+            j,
+            (it, mult) => {
+              const n = card(unionOverInstances(model, path, between, it, fillSet, collapseFills))
+              groups += mult * n
+              if (atTileZero(it, parentOwn)) groupsOne += mult * n
+            },
+            new Set(between)
+          )
+        }
         const share = groups === 0 ? 0 : groupsOne / groups
         if (isOutput) {
           // Fills with value go to one instance per group (4.3 case 3); every group drains once (R4.7, R5.3).

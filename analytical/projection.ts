@@ -51,6 +51,11 @@ export class ProjectionError extends Error {
 }
 
 const expressionImage = (expression: AffineExpression, box: Box, rankIndex: ReadonlyMap<string, number>): Progression => {
+  // The common case, one rank with coefficient 1: the rank's progression moved by the constant.
+  if (expression.terms.length === 1 && expression.terms[0]!.coefficient === 1) {
+    const p = box[rankIndex.get(expression.terms[0]!.rank)!]!
+    return expression.constant === 0 ? p : { lo: p.lo + expression.constant, step: p.step, count: p.count }
+  }
   const terms = expression.terms.map(({ rank, coefficient }) => ({ p: box[rankIndex.get(rank)!]!, coefficient }))
   const image = sumProgressions(terms, expression.constant)
   if (image === undefined) {
@@ -66,7 +71,8 @@ export const rankIndexOf = (einsum: Einsum): Map<string, number> => new Map(eins
 export const image = (set: TileSet, access: TensorAccess, rankIndex: ReadonlyMap<string, number>): TileSet => {
   let out: TileSet = []
   for (const box of set) {
-    const img: Box = access.projection.map((expression) => expressionImage(expression, box, rankIndex))
+    const img: Progression[] = []
+    for (const expression of access.projection) img.push(expressionImage(expression, box, rankIndex))
     out = out.length === 0 ? [img] : union(out, [img])
   }
   return out

@@ -12,7 +12,7 @@ import type { Spec } from "../spec/spec.ts"
 import type { Einsum, TensorAccess } from "../spec/workload.ts"
 import { findEinsum } from "../spec/workload.ts"
 import { fullOps, image, outputPreimage, ProjectionError, rankIndexOf, unsupportedAccess } from "./projection.ts"
-import { bounds, card, equalSets, lastOf, subtract, type TileSet, translate, translateUnion, union } from "./tile-set.ts"
+import { type Box, bounds, card, equalSets, lastOf, subtract, type TileSet, translate, translateUnion, union } from "./tile-set.ts"
 import { IterationMemo } from "./iteration-memo.ts"
 import { unsupported } from "./unsupported.ts"
 
@@ -146,17 +146,25 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
     }
   }
 
-  const restrictRank = (set: TileSet, d: number, lo: number, hi: number): TileSet =>
-    set.flatMap((box) => {
+  const restrictRank = (set: TileSet, d: number, lo: number, hi: number): TileSet => {
+    const out: Box[] = []
+    for (const box of set) {
       const p = box[d]!
       const start = p.count === 1 ? (p.lo >= lo ? p.lo : Infinity) : p.lo + Math.ceil(Math.max(0, lo - p.lo) / p.step) * p.step
-      const end = Math.min(hi, lastOf(p))
-      if (start > end) return []
+      const end = Math.min(hi, p.lo + (p.count - 1) * p.step)
+      if (start > end) continue
+      // The whole box is inside: keep it as it is.
+      if (start === p.lo && end === p.lo + (p.count - 1) * p.step) {
+        out.push(box)
+        continue
+      }
       const count = p.count === 1 ? 1 : Math.floor((end - start) / p.step) + 1
-      const out = [...box]
-      out[d] = { lo: start, step: count === 1 ? 1 : p.step, count }
-      return [out]
-    })
+      const copy = box.slice()
+      copy[d] = { lo: start, step: count === 1 ? 1 : p.step, count }
+      out.push(copy)
+    }
+    return out
+  }
 
   const sets = new IterationMemo<ReadonlyMap<string, TileSet>>()
   const setsBefore = (path: Path, j: number, it: ReadonlyArray<number>): ReadonlyMap<string, TileSet> => {
