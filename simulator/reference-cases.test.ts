@@ -69,6 +69,10 @@ test("pytimeloop fused cascaded_mm: every per-key read and write, ops and DRAM c
   t.is(total("MainMemory", "writes"), 72)
   t.is(total("GlobalBuffer", "reads"), 1026)
   t.is(total("GlobalBuffer", "writes"), 778)
+  // Energies: the test's 118784 + 147456 (MainMemory), 124842.654 + 89549.356 (GlobalBuffer), 304.2 (MACC).
+  t.is(stats.energy.byLevel.MainMemory, 266240)
+  t.true(Math.abs(stats.energy.byLevel.GlobalBuffer! - 214392.01) < 0.05)
+  t.true(Math.abs(stats.energy.byLevel.MACC! - 304.2) < 0.05)
   // Latency is what the simulated machine does, so at least the 54 compute steps.
   t.true(stats.latency >= 54)
   // With countFirstOutputRead the first updates of Fmap3 and Fmap2 read too (docs/semantics.md 7.2).
