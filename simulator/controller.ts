@@ -76,6 +76,7 @@ export class Controller {
   private readonly wantMasks = new Map<string, { mask: Uint8Array; list: ElementList }>()
   private readonly stamps = { next: 0 }
   private readonly readsBefore: number[] = []
+  private readonly points: Int32Array[] = []
   private readonly leafInsts: ViewInstance[] = []
   private readonly leafKeys: number[] = []
   private readonly leafValids: Array<Uint8Array | null> = []
@@ -281,7 +282,9 @@ export class Controller {
     const lo = set.lo[r]!
     const hi = set.hi[r]!
     this.loopEpoch[loop.id] = ++this.epoch
-    this.joins.push([])
+    // Pipeline stages below this loop finish after its last iteration; the loop waits for them (a join).
+    const joins = this.hasPipelineBelow(list, at)
+    if (joins) this.joins.push([])
     const start = clock.t
     let latest = start
     let k = 0
@@ -297,8 +300,20 @@ export class Controller {
     set.lo[r] = lo
     set.hi[r] = hi
     this.loopIndex[loop.id] = 0
-    const ends = this.joins.pop()!
-    for (const end of ends) clock.t = Math.max(clock.t, end)
+    if (joins) for (const end of this.joins.pop()!) clock.t = Math.max(clock.t, end)
+  }
+
+  private readonly pipelineBelow = new Map<ReadonlyArray<SimNode>, boolean>()
+
+  private hasPipelineBelow(list: ReadonlyArray<SimNode>, at: number): boolean {
+    let found = this.pipelineBelow.get(list)
+    if (found === undefined) {
+      const walk = (nodes: ReadonlyArray<SimNode>): boolean =>
+        nodes.some((n) => n.kind === "pipeline" || (n.kind === "sequential" && n.branches.some(walk)))
+      found = walk(list.slice(at))
+      this.pipelineBelow.set(list, found)
+    }
+    return found
   }
 
   // ---------------------------------------------------------------- inference
@@ -881,7 +896,8 @@ export class Controller {
     const outVi = insts[nIn]!
     const outDirty = outVi.dirty!
     if (!single) for (const source of sources) this.markers[source.view.tensor.id]!.next()
-    const point = Int32Array.from(lo)
+    const point = (this.points[e] ??= new Int32Array(ranks))
+    point.set(lo)
     let done = 0
     for (;;) {
       let o = einsum.output.base
