@@ -25,7 +25,7 @@
  */
 import type { AccessStats } from "../spec/stats.ts"
 import type { LoopNode, StorageNode } from "../spec/mapping.ts"
-import { leafSum } from "./leaf-sums.ts"
+import { leafSums, type Pair } from "./leaf-sums.ts"
 import { forEachStep, unionOverInstances } from "./steps.ts"
 import type { Model, Path } from "./tile-inference.ts"
 import { card, intersect, subtract, type TileSet, union } from "./tile-set.ts"
@@ -115,6 +115,23 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
     const atTileZero = (it: ReadonlyArray<number>, loops: ReadonlySet<number>): boolean => {
       for (const at of loops) if (it[path.loopsBefore[at]!] !== 0) return false
       return true
+    }
+
+    // Operand traffic of every tensor and the ops, in one pass over the leaf steps per way of combining instances.
+    const leaf = path.nodes[leafIndex]!
+    const counters = [...tensors.map((tensor) => {
+      const access = model.accessOf(e, tensor)!
+      return (set: TileSet) => card(model.image(e, set, access, leaf))
+    }), card]
+    const passes = new Map<string, Pair[]>()
+    const leafPass = (union: ReadonlyArray<number>, own: ReadonlySet<number>): Pair[] => {
+      const key = `${union.join(",")}|${[...own].join(",")}`
+      let sums = passes.get(key)
+      if (sums === undefined) {
+        sums = leafSums(model, path, counters, new Set(union), own)
+        passes.set(key, sums)
+      }
+      return sums
     }
 
     for (const tensor of tensors) {
@@ -220,8 +237,7 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
       let moved = 0
       let movedOne = 0
       if (collapseLeaf) {
-        const leaf = path.nodes[leafIndex]!
-        const sums = leafSum(model, path, (set) => card(model.image(e, set, access, leaf)), new Set(between), lowestOwn)
+        const sums = leafPass(between, lowestOwn)[tensors.indexOf(tensor)]!
         moved = sums.total
         movedOne = sums.one
       } else {
@@ -248,7 +264,7 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
       }
     }
 
-    ops[e.name] = leafSum(model, path, card).total
+    ops[e.name] = leafPass([], new Set())[tensors.length]!.total
   }
   return { accesses: order.map((key) => ({ ...table.get(key)! })), ops, busiest }
 }

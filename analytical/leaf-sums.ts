@@ -37,56 +37,66 @@ export interface Pair {
   readonly one: number
 }
 
-const none: Pair = { total: 0, one: 0 }
-
 /**
- * Σ over the leaf steps of `path.einsum` of f(leaf op set), where f does not
- * change under translation. Spatial loops in `union` do not split the set:
- * their instances' leaf sets are taken together (the caller knows the union
- * is the whole set). Other spatial loops add their tiles; for `one`, those in
- * `own` count tile 0 only.
+ * Σ over the leaf steps of `path.einsum` of f(leaf op set), for several f at
+ * once, where no f changes under translation. Spatial loops in `union` do not
+ * split the set: their instances' leaf sets are taken together (the caller
+ * knows the union is the whole set). Other spatial loops add their tiles; for
+ * `one`, those in `own` count tile 0 only.
  */
-export const leafSum = (model: Model, path: Path, f: (set: TileSet) => number, union: ReadonlySet<number> = new Set(), own: ReadonlySet<number> = new Set()): Pair => {
+export const leafSums = (
+  model: Model,
+  path: Path,
+  fs: ReadonlyArray<(set: TileSet) => number>,
+  union: ReadonlySet<number> = new Set(),
+  own: ReadonlySet<number> = new Set()
+): Pair[] => {
   const start = branchEnd(path)
-  const memo = new Map<string, Pair>()
-  const rec = (j: number, set: TileSet): Pair => {
+  const k = fs.length
+  const zero = new Array<number>(2 * k).fill(0)
+  // Per node and shape: [total_0 .. total_k-1, one_0 .. one_k-1].
+  const memo = new Map<string, number[]>()
+  const rec = (j: number, set: TileSet): number[] => {
     const node = path.nodes[j]!
     if (node.kind === "storage") return rec(j + 1, set)
-    if (set.length === 0) return none
+    if (set.length === 0) return zero
     if (node.kind === "compute") {
-      const v = f(set)
-      return { total: v, one: v }
+      const out = new Array<number>(2 * k)
+      for (let q = 0; q < k; q++) out[q] = out[k + q] = fs[q]!(set)
+      return out
     }
     const key = `${j}|${shapeKey(set)}`
     const known = memo.get(key)
     if (known !== undefined) return known
     const loop = node as LoopNode
-    let result: Pair
+    let result: number[]
     if (loop.kind === "spatial" && union.has(j)) result = rec(j + 1, set)
     else {
-      let total = 0
-      let one = 0
+      result = new Array<number>(2 * k).fill(0)
       const spatialOwn = loop.kind === "spatial" && own.has(j)
       for (const c of model.classesOf(loop, set)) {
         const sub = rec(j + 1, model.tileOf(loop, set, c.i))
-        total += c.mult * sub.total
-        if (!spatialOwn) one += c.mult * sub.one
-        else if (c.i === 0) one += sub.one
+        for (let q = 0; q < k; q++) {
+          result[q]! += c.mult * sub[q]!
+          if (!spatialOwn) result[k + q]! += c.mult * sub[k + q]!
+          else if (c.i === 0) result[k + q]! += sub[k + q]!
+        }
       }
-      result = { total, one }
     }
     memo.set(key, result)
     return result
   }
-  let total = 0
-  let one = 0
+  const sums = new Array<number>(2 * k).fill(0)
   forEachStep(model, path, start, (it, mult) => {
     const sub = rec(start, model.setsBefore(path, start, it).get(path.einsum.name) ?? [])
-    total += mult * sub.total
-    one += mult * sub.one
+    for (let q = 0; q < 2 * k; q++) sums[q]! += mult * sub[q]!
   })
-  return { total, one }
+  return fs.map((_, q) => ({ total: sums[q]!, one: sums[k + q]! }))
 }
+
+/** One f: see `leafSums`. */
+export const leafSum = (model: Model, path: Path, f: (set: TileSet) => number, union: ReadonlySet<number> = new Set(), own: ReadonlySet<number> = new Set()): Pair =>
+  leafSums(model, path, [f], union, own)[0]!
 
 /** 10.1 below the last branch: temporal loops add up, spatial instances run in lock-step (max), a leaf step takes ceil(ops / ops per cycle). */
 export const leafTime = (model: Model, path: Path): ((set: TileSet) => number) => {
