@@ -73,6 +73,11 @@ export class Controller {
   private readonly branchStorages = new Map<ReadonlyArray<SimNode>, StorageSim[]>()
   private readonly joins: number[][] = []
   private readonly pipelineClocks = new Map<number, number[]>()
+  private readonly pipelineEnds = new Map<number, number[]>()
+  /** Storage nodes between a temporal loop and a pipeline node in one list: how many iterations are in flight, and their loop. */
+  private readonly pipelineWindow = new Map<StorageSim, { width: number; loop: LoopSim }>()
+  /** Per (storage, instance): the element sets of the previous steps still in flight, and the extra words they reserve. */
+  private readonly windowState = new Map<string, { epoch: number; history: Int32Array[][]; extra: number }>()
   private readonly wantMasks = new Map<string, { mask: Uint8Array; list: ElementList }>()
   private readonly stamps = { next: 0 }
   private readonly readsBefore: number[] = []
@@ -158,6 +163,19 @@ export class Controller {
       for (const node of list) if (node.kind === "sequential" || node.kind === "pipeline") node.branches.forEach(indexLists)
     }
     indexLists(program.root)
+    const windows = (list: ReadonlyArray<SimNode>): void => {
+      const last = list[list.length - 1]
+      if (last !== undefined && last.kind === "pipeline") {
+        let loop: LoopSim | undefined
+        for (const node of list) {
+          if (node.kind === "loop" && !node.spatial) loop = node
+          else if (node.kind === "loop") loop = undefined
+          if (node.kind === "storage" && loop !== undefined) this.pipelineWindow.set(node, { width: last.branches.length, loop })
+        }
+      }
+      for (const node of list) if (node.kind === "sequential" || node.kind === "pipeline") node.branches.forEach(windows)
+    }
+    windows(program.root)
     const collect = (list: ReadonlyArray<SimNode>, into: StorageSim[]): void => {
       for (const node of list) {
         if (node.kind === "storage") into.push(node)
@@ -479,8 +497,16 @@ export class Controller {
     const enter = clock.t
     let previous = enter
     let firstEnd = enter
+    // Iteration t is admitted only after iteration t - n has left the pipeline (docs/semantics.md 10.4 rule 5).
+    let ends = this.pipelineEnds.get(branch.id)
+    if (ends === undefined) {
+      ends = []
+      this.pipelineEnds.set(branch.id, ends)
+    }
+    const n = branch.branches.length
+    const admitted = ends.length >= n ? ends[ends.length - n]! : 0
     branch.branches.forEach((list, b) => {
-      const begin = Math.max(enter, clocks[b]!, previous)
+      const begin = Math.max(enter, clocks[b]!, previous, b === 0 ? admitted : 0)
       const stage: Clock = { t: begin, issue: Math.max(clock.issue, clocks[b]!), stall: 0 }
       this.runList(list, 0, stage)
       this.flushCompute(stage)
@@ -491,6 +517,8 @@ export class Controller {
       previous = stage.t
       if (b === 0) firstEnd = stage.t
     })
+    ends.push(previous)
+    if (ends.length > 2 * n) ends.splice(0, ends.length - n)
     clock.t = firstEnd
     clock.issue = enter
     const frame = this.joins[this.joins.length - 1]!
@@ -605,7 +633,9 @@ export class Controller {
         }
       }
     })
-    if (touched) this.checkCapacity(storage, inst, clock)
+    const window = this.pipelineWindow.get(storage)
+    if (window !== undefined) this.reserveWindow(storage, inst, window)
+    if (touched || window !== undefined) this.checkCapacity(storage, inst, clock)
     if (ready > clock.t) {
       const waited = ready - clock.t
       clock.stall += waited
@@ -749,6 +779,7 @@ export class Controller {
   private flush(storages: ReadonlyArray<StorageSim>, evict: boolean, clock: Clock, final = false): void {
     const key = -1 - ++this.stamps.next
     for (const storage of storages) {
+      if (evict && this.pipelineWindow.has(storage)) this.releaseWindow(storage)
       for (const view of this.viewsOf[storage.id]!) {
         // At the end, the outermost copy of every tensor stays: that is where the results are.
         if (final && view.parent === null) continue
@@ -816,6 +847,57 @@ export class Controller {
       if (storage.physicalLoops.includes(loop)) id = id * loop.radix + digits[i]!
     })
     return id
+  }
+
+  /**
+   * Pipelined iterations overlap, so a storage node between their loop and the pipeline node
+   * reserves the union of the tiles of the iterations in flight (R9.2), not just the current one.
+   */
+  private reserveWindow(storage: StorageSim, inst: number, window: { width: number; loop: LoopSim }): void {
+    const key = `${storage.id}:${inst}`
+    let state = this.windowState.get(key)
+    const epoch = this.loopEpoch[window.loop.id]!
+    if (state === undefined) {
+      state = { epoch, history: [], extra: 0 }
+      this.windowState.set(key, state)
+    }
+    if (state.epoch !== epoch) {
+      state.epoch = epoch
+      state.history = []
+    }
+    const current: Int32Array[] = []
+    let extra = 0
+    storage.tensors.forEach((t, k) => {
+      const marker = this.markers[t]!
+      marker.next()
+      const list = new ElementList()
+      for (const view of this.viewsOf[storage.id]!) {
+        if (view.tensor.id !== t) continue
+        const vi = view.instances.get(inst)
+        if (vi === undefined) continue
+        for (let i = 0; i < vi.list.length; i++) if (marker.mark(vi.list.data[i]!)) list.push(vi.list.data[i]!)
+      }
+      current.push(list.toArray())
+      for (const past of state!.history) {
+        const elements = past[k]!
+        for (let i = 0; i < elements.length; i++) if (marker.mark(elements[i]!)) extra++
+      }
+    })
+    state.history.push(current)
+    if (state.history.length > window.width - 1) state.history.splice(0, state.history.length - (window.width - 1))
+    if (window.width <= 1) state.history = []
+    this.addLive(storage, inst, extra - state.extra)
+    state.extra = extra
+  }
+
+  private releaseWindow(storage: StorageSim): void {
+    for (const [key, state] of this.windowState) {
+      const [id, inst] = key.split(":").map(Number) as [number, number]
+      if (id !== storage.id || state.extra === 0) continue
+      this.addLive(storage, inst, -state.extra)
+      state.extra = 0
+      state.history = []
+    }
   }
 
   private addLive(storage: StorageSim, inst: number, delta: number): void {

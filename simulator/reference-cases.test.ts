@@ -286,12 +286,18 @@ mapping:
 test("historical pytimeloop latency: a pipeline of two balanced stages over 3 steps takes (3 + 2 - 1) x 4 = 16 cycles, sequential 24", async (t) => {
   const { specFromSources } = await import("../spec/load.ts")
   const { Either } = await import("effect")
-  const latency = (branch: "sequential" | "pipeline") => {
+  const run = (branch: "sequential" | "pipeline") => {
     const loaded = specFromSources([{ file: `${branch}.yaml`, text: historical(branch) }])
     if (Either.isLeft(loaded)) throw loaded.left
-    return runSimulation(loaded.right, {}).stats.latency
+    return runSimulation(loaded.right, {}).stats
   }
   // Unlimited bandwidth and no access latency: only the compute steps (3 ops per leaf tile, 3 ops per cycle) take time.
-  t.is(latency("sequential"), 24)
-  t.is(latency("pipeline"), 16)
+  const sequential = run("sequential")
+  const pipeline = run("pipeline")
+  t.is(sequential.latency, 24)
+  t.is(pipeline.latency, 16)
+  // R9.2: two iterations in flight, so the nodes between the P2 loop and the pipeline reserve two tiles:
+  // 8 + 32 + (6 + 24 + 12) sequential, 8 + 32 + 2 x (6 + 24 + 12) pipelined (Fmap2's node: 24 words, not 12).
+  t.is(sequential.capacity.GlobalBuffer, 82)
+  t.is(pipeline.capacity.GlobalBuffer, 124)
 })
