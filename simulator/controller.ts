@@ -104,7 +104,7 @@ export class Controller {
     this.inputs = inputs
     this.options = options
     const { einsums, tensors, storages, loops, computes } = program
-    this.opSets = einsums.map((e) => ({ lo: new Int32Array(e.bounds.length), hi: Int32Array.from(e.bounds), mask: null, active: true }))
+    this.opSets = einsums.map((e) => ({ lo: new Int32Array(e.bounds.length), hi: Int32Array.from(e.bounds), mask: null, maskList: null, active: true }))
     this.ops = einsums.map(() => 0)
     this.loopIndex = new Int32Array(loops.length)
     this.loopEpoch = new Float64Array(loops.length)
@@ -299,6 +299,17 @@ export class Controller {
     const r = loop.rank
     const lo = set.lo[r]!
     const hi = set.hi[r]!
+    // A masked (non-box) op set: the loop's range is the wanted ops' range in the box, and empty tiles are skipped (R2.2).
+    let occupied: Uint8Array | null = null
+    let from0 = lo
+    let to = hi
+    if (set.mask !== null) {
+      const scan = this.scanMask(loop.einsum, set, r)
+      if (scan === null) return
+      from0 = scan.min
+      to = scan.max + 1
+      occupied = scan.occupied(loop.tile, from0)
+    }
     this.loopEpoch[loop.id] = ++this.epoch
     // Pipeline stages below this loop finish after its last iteration; the loop waits for them (a join).
     const joins = this.hasPipelineBelow(list, at)
@@ -306,9 +317,10 @@ export class Controller {
     const start = clock.t
     let latest = start
     let k = 0
-    for (let from = lo; from < hi; from += loop.tile, k++) {
+    for (let from = from0; from < to; from += loop.tile, k++) {
+      if (occupied !== null && occupied[k] !== 1) continue
       set.lo[r] = from
-      set.hi[r] = Math.min(from + loop.tile, hi)
+      set.hi[r] = Math.min(from + loop.tile, to)
       this.loopIndex[loop.id] = k
       if (loop.spatial) clock.t = start
       this.runList(list, at + 1, clock)
@@ -319,6 +331,50 @@ export class Controller {
     set.hi[r] = hi
     this.loopIndex[loop.id] = 0
     if (joins) for (const end of this.joins.pop()!) clock.t = Math.max(clock.t, end)
+  }
+
+  /** The range of rank r over the wanted ops inside the current box, or null when none is inside. */
+  private scanMask(e: number, set: OpSet, r: number): { min: number; max: number; occupied: (tile: number, from: number) => Uint8Array } | null {
+    const einsum = this.program.einsums[e]!
+    const tensor = this.program.tensors[einsum.output.tensor]!
+    const list = set.maskList!
+    const dims = tensor.shape.length
+    const rankOfDim = new Int32Array(dims)
+    for (let q = 0; q < einsum.bounds.length; q++) if (einsum.outputDimOfRank[q]! >= 0) rankOfDim[einsum.outputDimOfRank[q]!] = q
+    const d = einsum.outputDimOfRank[r]!
+    const inside: number[] = []
+    let min = Infinity
+    let max = -Infinity
+    for (let i = 0; i < list.length; i++) {
+      let rest = list.data[i]!
+      let ok = true
+      let value = -1
+      for (let k = 0; k < dims; k++) {
+        const c = Math.floor(rest / tensor.strides[k]!)
+        rest -= c * tensor.strides[k]!
+        const q = rankOfDim[k]!
+        if (c < set.lo[q]! || c >= set.hi[q]!) {
+          ok = false
+          break
+        }
+        if (k === d) value = c
+      }
+      if (!ok) continue
+      if (d < 0) return { min: set.lo[r]!, max: set.hi[r]! - 1, occupied: () => new Uint8Array(Math.ceil((set.hi[r]! - set.lo[r]!) / 1) + 1).fill(1) }
+      inside.push(value)
+      if (value < min) min = value
+      if (value > max) max = value
+    }
+    if (inside.length === 0) return null
+    return {
+      min,
+      max,
+      occupied: (tile, from) => {
+        const flags = new Uint8Array(Math.ceil((max - from + 1) / tile))
+        for (const v of inside) flags[Math.floor((v - from) / tile)] = 1
+        return flags
+      }
+    }
   }
 
   private readonly pipelineBelow = new Map<ReadonlyArray<SimNode>, boolean>()
@@ -401,6 +457,7 @@ export class Controller {
         }
         set.active = true
         set.mask = boxVolume === want.list.length ? null : want.mask
+        set.maskList = set.mask === null ? null : want.list
         if (commit) productions.push({ producer: e, tensor: tensor.id, elements: want.list.toArray() })
       }
       const set = this.opSets[e]!

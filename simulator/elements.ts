@@ -59,6 +59,8 @@ export interface OpSet {
   readonly hi: Int32Array
   /** Non-null when only some outputs of the box are wanted (an inferred producer set that is not a box). */
   mask: Uint8Array | null
+  /** The wanted output elements as a list (when `mask` is set). */
+  maskList: ElementList | null
   active: boolean
 }
 
