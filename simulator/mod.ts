@@ -5,12 +5,17 @@
 import type { Spec } from "../spec/spec.ts"
 import type { Stats } from "../spec/stats.ts"
 import { openTraceWriter } from "../traces/writer.ts"
+import { SimulationError } from "./controller.ts"
 import { runSimulation, type SimulateOptions, type SimulationResult } from "./simulate.ts"
 
-export { SimulationError } from "./controller.ts"
+export { SimulationError }
 export { runSimulation, type ComponentReport, type SimulateOptions, type SimulationResult } from "./simulate.ts"
 
-/** Simulate a spec and return the full result (Stats plus per-component activity); writes the trace if asked. */
+/**
+ * Simulate a spec and return the full result (Stats plus per-component activity); writes the
+ * trace if asked. When the run fails with a `SimulationError`, the trace is still written, its
+ * footer carrying the error instead of Stats.
+ */
 export const simulateDetailed = async (spec: Spec, options: SimulateOptions = {}): Promise<SimulationResult> => {
   const { trace, ...rest } = options
   if (trace === undefined) return runSimulation(spec, rest)
@@ -21,7 +26,9 @@ export const simulateDetailed = async (spec: Spec, options: SimulateOptions = {}
     await writer.close(result.stats)
     return result
   } catch (error) {
-    await writer.abort()
+    // A failed run (overflow, functional mismatch, ...) still leaves its trace, ending in the error, for debugging.
+    if (error instanceof SimulationError) await writer.close(null, error.message)
+    else await writer.abort()
     throw error
   }
 }

@@ -54,9 +54,16 @@ mapping:
   - {type: temporal, rank: M, tile_shape: 1}
   - {type: compute, einsum: mm, level: MAC}
 `)
-  const error = await t.throwsAsync(simulate(spec), { instanceOf: SimulationError })
+  const file = join(mkdtempSync(join(tmpdir(), "fuselab-sim-")), "overflow.fltrace")
+  const error = await t.throwsAsync(simulate(spec, { trace: file }), { instanceOf: SimulationError })
   t.is(error!.kind, "overflow")
   t.regex(error!.message, /Buf overflows at cycle \d+: instance 0 would hold 72 words, capacity 10 \(resident: Buf:A 64, Buf:B 8\)/)
+  // The trace of the failed run ends with the overflow event and a footer naming the error.
+  const trace = await readTrace(file)
+  t.is(trace.events.at(-1)!.action, "overflow")
+  t.deepEqual(trace.events.at(-1)!.detail, { capacity: 10, resident: { "Buf:A": 64, "Buf:B": 8 } })
+  t.is(trace.footer.stats, null)
+  t.is(trace.footer.error, error!.message)
 })
 
 test("--max-cycles stops a run with a clear error instead of running on", async (t) => {

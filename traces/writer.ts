@@ -15,8 +15,8 @@ export const DEFAULT_CHUNK_EVENTS = 4096
 export interface TraceWriter extends TraceSink {
   /** Events written so far. */
   readonly eventCount: number
-  /** Write the footer (with the run's Stats) and move the file into place. */
-  close(stats: unknown): Promise<void>
+  /** Write the footer (with the run's Stats, or null and the error of a failed run) and move the file into place. */
+  close(stats: unknown, error?: string): Promise<void>
   /** Remove the temporary file. */
   abort(): Promise<void>
 }
@@ -68,10 +68,10 @@ export const openTraceWriter = async (
       events++
       if (buffer.length >= chunkEvents) flushChunk()
     },
-    async close(stats: unknown): Promise<void> {
+    async close(stats: unknown, error?: string): Promise<void> {
       if (!open) return
       flushChunk()
-      writeRecord({ kind: "footer", eventCount: events, chunkCount: chunks, stats })
+      writeRecord({ kind: "footer", eventCount: events, chunkCount: chunks, stats, ...(error !== undefined ? { error } : {}) })
       closeSync(fd)
       open = false
       renameSync(temporary, file)
