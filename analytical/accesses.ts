@@ -25,6 +25,7 @@
  */
 import type { AccessStats } from "../spec/stats.ts"
 import type { LoopNode, StorageNode } from "../spec/mapping.ts"
+import { fillSums, fillSumsApply } from "./fill-sums.ts"
 import { leafSums, type Pair } from "./leaf-sums.ts"
 import { forEachStep, unionOverInstances } from "./steps.ts"
 import type { Model, Path } from "./tile-inference.ts"
@@ -65,6 +66,8 @@ export const separateInstanceLoops = (model: Model, path: Path, j: number): Set<
   }
   return out
 }
+
+const sameSet = (a: ReadonlySet<number>, b: ReadonlySet<number>): boolean => a.size === b.size && [...a].every((x) => b.has(x))
 
 export const countAccesses = (model: Model, countFirstOutputRead: boolean): AccessTotals => {
   const spec = model.spec
@@ -171,14 +174,24 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
         // With no spatial loop between the parent and this node, a group is one instance's fill: one pass counts both.
         let groups = 0
         let groupsOne = 0
-        forEachStep(model, path, j, (it, mult) => {
-          const occ = card(occupancyOf(e.name, it))
-          if (occ > stats.occupancy) stats.occupancy = occ
-          const n = card(fillSet(it))
-          fills += mult * n
-          if (atTileZero(it, own)) fillsOne += mult * n
-          if (atTileZero(it, parentOwn)) groupsOne += mult * n
-        })
+        const bySums = !shared && !model.exhaustive && fillSumsApply(path, j)
+        if (bySums) {
+          // Below the last branch: by tile shape (fill-sums.ts).
+          const sums = fillSums(model, path, j, tensor, new Set(), own)
+          if (sums.peak > stats.occupancy) stats.occupancy = sums.peak
+          fills = sums.fills.total
+          fillsOne = sums.fills.one
+          groupsOne = sameSet(own, parentOwn) ? fillsOne : fillSums(model, path, j, tensor, new Set(), parentOwn).fills.one
+        } else {
+          forEachStep(model, path, j, (it, mult) => {
+            const occ = card(occupancyOf(e.name, it))
+            if (occ > stats.occupancy) stats.occupancy = occ
+            const n = card(fillSet(it))
+            fills += mult * n
+            if (atTileZero(it, own)) fillsOne += mult * n
+            if (atTileZero(it, parentOwn)) groupsOne += mult * n
+          })
+        }
         groups = fills
         stats.fills += fills
         if (h === 0) {
@@ -194,7 +207,11 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
           const collapseFills = !shared && between.every((at) => notRetiled(at, j) && separates(at, tensor))
           groups = 0
           groupsOne = 0
-          forEachStep(
+          if (bySums && collapseFills) {
+            const sums = fillSums(model, path, j, tensor, new Set(between), parentOwn).fills
+            groups = sums.total
+            groupsOne = sums.one
+          } else forEachStep(
             model,
             path,
             j,
@@ -233,7 +250,7 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
       const lowestOwn = separateInstanceLoops(model, path, lowest)
       const access = model.accessOf(e, tensor)!
       const leafData = (it: ReadonlyArray<number>): TileSet => model.image(e, model.setsBefore(path, leafIndex, it).get(e.name) ?? [], access, path.nodes[leafIndex]!)
-      const collapseLeaf = between.every((at) => notRetiled(at, leafIndex))
+      const collapseLeaf = !model.exhaustive && between.every((at) => notRetiled(at, leafIndex))
       let moved = 0
       let movedOne = 0
       if (collapseLeaf) {
@@ -264,7 +281,14 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
       }
     }
 
-    ops[e.name] = leafPass([], new Set())[tensors.length]!.total
+    if (model.exhaustive) {
+      // The brute-force reference: every leaf step, no memo by tile shape.
+      let executed = 0
+      forEachStep(model, path, leafIndex, (it, mult) => {
+        executed += mult * card(model.setsBefore(path, leafIndex, it).get(e.name) ?? [])
+      })
+      ops[e.name] = executed
+    } else ops[e.name] = leafPass([], new Set())[tensors.length]!.total
   }
   return { accesses: order.map((key) => ({ ...table.get(key)! })), ops, busiest }
 }

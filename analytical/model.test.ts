@@ -183,7 +183,7 @@ mapping:
 
 // ------------------------------------------------------------ classes = brute force
 
-const chain = (sizes: { p: number; kernels: number[]; tiles: number[]; inner: number[]; reuse: boolean[]; weightsInside: boolean }) => {
+const chain = (sizes: { p: number; kernels: number[]; tiles: number[]; inner: number[]; spatial: number[]; reuse: boolean[]; weightsInside: boolean }) => {
   const n = sizes.kernels.length
   const bounds: number[] = new Array(n)
   bounds[n - 1] = sizes.p
@@ -198,14 +198,14 @@ const chain = (sizes: { p: number; kernels: number[]; tiles: number[]; inner: nu
   const intermediates = sizes.kernels.slice(0, -1).map((_, i) => `    - {type: storage, level: Buffer, tensors: [T${i}]${sizes.reuse[i] ? "" : ", exploits_reuse: false"}}`)
   const branches = sizes.kernels.map(
     (_, i) =>
-      `        - [${sizes.weightsInside ? `{type: storage, level: Buffer#2, tensors: [W${i}]}, ` : ""}{type: temporal, rank: p${i}, tile_shape: ${sizes.inner[i]}}, {type: compute, einsum: C${i}, level: MAC}]`
+      `        - [${sizes.weightsInside ? `{type: storage, level: Buffer#2, tensors: [W${i}]}, ` : ""}${sizes.spatial[i]! > 0 ? `{type: spatial, rank: p${i}, tile_shape: ${sizes.spatial[i]}}, {type: storage, level: RF, tensors: [W${i}]}, ` : ""}{type: temporal, rank: p${i}, tile_shape: ${sizes.inner[i]}}, {type: temporal, rank: r${i}, tile_shape: 1}, {type: compute, einsum: C${i}, level: MAC}]`
   )
   return `
 workload:
   einsums:
 ${einsums.join("\n")}
 architecture:
-  levels: [{name: DRAM}, {name: Buffer}]
+  levels: [{name: DRAM}, {name: Buffer, fanout: 64}, {name: RF}]
   compute: {name: MAC}
 mapping:
   nodes:
@@ -227,6 +227,7 @@ test("counting by iteration classes equals visiting every iteration (random conv
         kernels: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 4 }),
         tiles: fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 0, maxLength: 2 }),
         inner: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 4, maxLength: 4 }),
+        spatial: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 4, maxLength: 4 }),
         reuse: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
         weightsInside: fc.boolean()
       }),
