@@ -12,7 +12,7 @@ import type { Spec } from "../spec/spec.ts"
 import type { Einsum, TensorAccess } from "../spec/workload.ts"
 import { findEinsum } from "../spec/workload.ts"
 import { fullOps, image, outputPreimage, ProjectionError, rankIndexOf, unsupportedAccess } from "./projection.ts"
-import { type Box, bounds, card, equalSets, lastOf, subtract, type TileSet, translate, translateUnion, union } from "./tile-set.ts"
+import { type Box, bounds, card, equalSets, subtract, type TileSet, translate, translateUnion, union } from "./tile-set.ts"
 import { IterationMemo } from "./iteration-memo.ts"
 import { unsupported } from "./unsupported.ts"
 
@@ -394,27 +394,29 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
     const min = b[d]![0]
     const n = Math.ceil((b[d]![1] - min + 1) / loop.tileShape)
     if (exhaustive || n <= 3) return Array.from({ length: n }, (_, i) => ({ i, mult: 1 }))
-    const special = new Set<number>([0, n - 1])
+    const special: number[] = [0, n - 1]
     const s = loop.tileShape
     for (const box of head) {
       const p = box[d]!
       if (p.count > 1 && p.step > 1 && s % p.step !== 0) {
         throw unsupported(spec, loop.path, `tile_shape ${s} does not line up with the stride ${p.step} of ${loop.einsum}'s tile along ${loop.rank}`)
       }
-      for (const v of [p.lo, lastOf(p) + 1]) {
-        for (const w of [v - 1, v]) {
-          const i = Math.floor((w - min) / s)
-          if (i >= 0 && i < n) special.add(i)
-        }
+      // Tiles meeting a boundary of a box (a change in what the tile holds) are classes of their own.
+      const last = p.lo + (p.count - 1) * p.step
+      for (const w of [p.lo - 1, p.lo, last, last + 1]) {
+        const i = Math.floor((w - min) / s)
+        if (i >= 0 && i < n) special.push(i)
       }
     }
-    const sorted = [...special].sort((x, y) => x - y)
+    special.sort((x, y) => x - y)
     const out: LoopClass[] = []
-    sorted.forEach((i, k) => {
+    let previous = -1
+    for (const i of special) {
+      if (i === previous) continue
+      if (previous >= 0 && i > previous + 1) out.push({ i: previous + 1, mult: i - previous - 1 })
       out.push({ i, mult: 1 })
-      const next = sorted[k + 1]
-      if (next !== undefined && next > i + 1) out.push({ i: i + 1, mult: next - i - 1 })
-    })
+      previous = i
+    }
     return out
   }
 

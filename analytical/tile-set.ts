@@ -160,12 +160,21 @@ export const equalSets = (a: TileSet, b: TileSet): boolean =>
 /** Per-dimension [min, max] over the set (undefined when empty). */
 export const bounds = (set: TileSet): Array<[number, number]> | undefined => {
   if (set.length === 0) return undefined
-  const out = set[0]!.map((p) => [p.lo, lastOf(p)] as [number, number])
-  for (const box of set) {
-    box.forEach((p, d) => {
-      out[d]![0] = Math.min(out[d]![0], p.lo)
-      out[d]![1] = Math.max(out[d]![1], lastOf(p))
-    })
+  const first = set[0]!
+  const out: Array<[number, number]> = new Array(first.length)
+  for (let d = 0; d < first.length; d++) {
+    const p = first[d]!
+    out[d] = [p.lo, p.lo + (p.count - 1) * p.step]
+  }
+  for (let b = 1; b < set.length; b++) {
+    const box = set[b]!
+    for (let d = 0; d < box.length; d++) {
+      const p = box[d]!
+      const range = out[d]!
+      if (p.lo < range[0]) range[0] = p.lo
+      const last = p.lo + (p.count - 1) * p.step
+      if (last > range[1]) range[1] = last
+    }
   }
   return out
 }
