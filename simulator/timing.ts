@@ -56,43 +56,48 @@ export class Port {
       this.busy += duration
       return at + duration
     }
-    // Walk back from the latest interval to the first one that ends after `at`.
+    // Slow path: a request for an earlier cycle than the latest reservation (another process's clock,
+    // or a sibling spatial instance simulated after the first). It takes the free time of the gaps from
+    // `at` on, as a fluid would (a transfer may use several gaps), and ends where its last word is served.
     let i = ends.length
     while (i > 0 && ends[i - 1]! > at) i--
-    let start = at
-    for (;;) {
-      if (i < starts.length && starts[i]! < start + duration) {
-        start = Math.max(start, ends[i]!)
+    let cursor = at
+    let remaining = duration
+    let visits = 0
+    while (remaining > 1e-12) {
+      if (i > 0 && ends[i - 1]! > cursor) cursor = ends[i - 1]!
+      if (i < starts.length && starts[i]! <= cursor) {
+        cursor = Math.max(cursor, ends[i]!)
         i++
         continue
       }
-      break
-    }
-    // Insert [start, start + duration) at position i, merging with touching neighbours.
-    const end = start + duration
-    if (i > 0 && ends[i - 1] === start) {
-      ends[i - 1] = end
-      if (i < starts.length && starts[i] === end) {
-        ends[i - 1] = ends[i]!
-        starts.splice(i, 1)
-        ends.splice(i, 1)
+      const gapEnd = i < starts.length && visits < 64 ? starts[i]! : Infinity
+      const use = Math.min(remaining, gapEnd - cursor)
+      const end = cursor + use
+      if (i > 0 && ends[i - 1] === cursor) {
+        ends[i - 1] = end
+        if (i < starts.length && starts[i] === end) {
+          ends[i - 1] = ends[i]!
+          starts.splice(i, 1)
+          ends.splice(i, 1)
+        }
+      } else if (i < starts.length && starts[i] === end) starts[i] = cursor
+      else {
+        starts.splice(i, 0, cursor)
+        ends.splice(i, 0, end)
+        i++
       }
-    } else if (i < starts.length && starts[i] === end) starts[i] = start
-    else {
-      starts.splice(i, 0, start)
-      ends.splice(i, 0, end)
+      remaining -= use
+      cursor = end
+      visits++
     }
     if (starts.length > 256) {
-      // Forget the oldest gaps: everything before the 128th interval counts as busy.
-      const cut = starts.length - 128
-      ends[cut] = ends[cut]!
-      starts[cut] = starts[0]!
-      starts.splice(0, cut)
-      ends.splice(0, cut)
+      starts.splice(0, starts.length - 128)
+      ends.splice(0, ends.length - 128)
     }
-    this.free = Math.max(this.free, end)
+    this.free = Math.max(this.free, cursor)
     this.busy += duration
-    return end
+    return cursor
   }
   /** Reserve the port for `words` no earlier than `at`; returns the cycle the data is delivered. */
   transfer(words: number, at: number): number {
