@@ -353,3 +353,22 @@ mapping:
   t.deepEqual(rows(stats)["DRAM F E1"], [2, 2, 2, 4])
   t.deepEqual(rows(stats)["DRAM F E2"], [2, 0, 2, 0])
 })
+
+test("R5.4: a spatial loop over a fanout with neighbour links is refused (peer forwarding is not modelled), naming the loop", (t) => {
+  const spec = load(`
+workload:
+  einsums:
+    - {name: E, ranks: {p: 8, r: 3}, inputs: {I: ["p + r"]}, output: {O: [p]}}
+architecture:
+  levels: [{name: DRAM, fanout: {x: 4, neighbor_links: true}}, {name: Buffer}]
+  compute: {name: MAC}
+mapping:
+  nodes:
+    - {type: storage, level: DRAM, tensors: [I, O]}
+    - {type: spatial, rank: p, tile_shape: 2}
+    - {type: storage, level: Buffer, tensors: [I]}
+    - {type: compute, einsum: E, level: MAC}
+`)
+  const error = t.throws(() => evaluate(spec))
+  t.regex(error!.message, /mapping\.nodes\[1\].*neighbor_links/)
+})

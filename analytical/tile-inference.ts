@@ -467,6 +467,18 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
     return computeIndex
   }
 
+  // R5.4 (peer forwarding over neighbour links) is not modelled: refuse rather than count parent reads instead.
+  for (const path of paths) {
+    for (const at of path.loopAt) {
+      const loop = path.nodes[at]!
+      if (loop.kind !== "spatial") continue
+      const fanout = spec.architecture.levels[targetIndex(path, at) - 1]?.fanout
+      if (fanout?.neighborLinks === true) {
+        throw unsupported(spec, loop.path, "this loop maps onto a fanout with neighbor_links: true; peer forwarding (R5.4) is not modelled")
+      }
+    }
+  }
+
   return {
     spec,
     paths,
