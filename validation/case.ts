@@ -60,7 +60,7 @@ export const randomCaseId = (runSeed: number, index: number): string => `random:
 export const runRandomCase = async (engines: Engines, runSeed: number, index: number, position: number, options: CaseOptions = {}): Promise<CaseResult> => {
   const generated = generateCase(runSeed, index)
   const ids = { id: randomCaseId(runSeed, index), index: position, group: `random:${runSeed}:g${generated.group}` }
-  const spec = specOfDoc(generated.doc, `case-${index}.yaml`)
+  const spec = specOfDoc(generated.doc, `case-${index}.json`)
   if (Either.isLeft(spec)) {
     const mismatch: Mismatch = { metric: "keys", key: "spec", model: spec.left.message, simulator: null }
     return { ...ids, verdict: "invalid-case", mismatches: [mismatch], mismatchCount: 1, metricMatch: {}, ops: 0, seconds: 0 }

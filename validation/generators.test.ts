@@ -1,13 +1,15 @@
 import test from "ava"
 import { Either } from "effect"
 import fc from "fast-check"
+import { specFromSources } from "../spec/load.ts"
 import { walkMapping } from "../spec/mapping.ts"
 import { caseArbitrary, caseSeed, caseYaml, generateCase, specOfDoc } from "./generators.ts"
 
 test("every generated case passes the spec checks", (t) => {
   fc.assert(
     fc.property(caseArbitrary, (doc) => {
-      const spec = specOfDoc(doc)
+      // As a user's YAML file (the harness itself loads the same document as JSON).
+      const spec = specFromSources([{ file: "case.yaml", text: caseYaml(doc) }])
       if (Either.isLeft(spec)) throw new Error(`${spec.left.message}\n${caseYaml(doc)}`)
     }),
     { numRuns: 400, seed: 42 }
