@@ -17,6 +17,12 @@ export const branchEnd = (path: Path): number => path.branchAbove[path.nodes.len
 
 /** A key equal for two sets exactly when (as written) one is a translate of the other. */
 export const shapeKey = (set: TileSet): string => {
+  if (set.length === 1) {
+    // One box: its translates differ only in their lower bounds.
+    let key = ""
+    for (const p of set[0]!) key += p.count === 1 ? "1," : `${p.step}:${p.count},`
+    return key
+  }
   const b = bounds(set)
   if (b === undefined) return "-"
   let key = ""
