@@ -279,7 +279,7 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
             const consumer = einsum(name)
             const access = consumer.inputs.find((a) => a.tensor === tensor)
             if (access === undefined) continue
-            available = union(available, imageAt(consumer, opsBelowLoopRange(name, at, prefix, i), access, holder))
+            available = union(available, imageAt(consumer, opsBelowLoopRange(name, at, prefix, i, backing), access, holder))
           }
         }
       }
@@ -321,7 +321,12 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
     if (known !== undefined) return known
     let result: TileSet
     if (!inferredBelow(path, j)) result = setsBefore(path, j, it).get(name) ?? []
-    else {
+    else if (n === 0 && !exhaustive) {
+      // Nothing is available before the program starts, so over the whole program every needed element is
+      // computed at least once and nothing else is (R8.1): the union of the inferred tiles is the inference
+      // of the unions, with nothing available.
+      result = unionInference(path, j, setsBefore(path, j, it))
+    } else {
       const node = path.nodes[j]!
       if (node.kind === "temporal" || node.kind === "spatial") {
         const prefix = it.slice(0, path.loopsBefore[j]!)
@@ -357,8 +362,48 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
   }
 
   /** Ops of `name` under the loop at nodes[j] over its iterations before `hi` (the loop shared by the whole group). */
-  const opsBelowLoopRange = (name: string, j: number, prefix: ReadonlyArray<number>, hi: number): TileSet =>
-    unionOverLoop(name, pathOf(name), j, prefix, hi)
+  const opsBelowLoopRange = (name: string, j: number, prefix: ReadonlyArray<number>, hi: number, backing: boolean): TileSet => {
+    const path = pathOf(name)
+    const loop = path.nodes[j] as LoopNode
+    // For a backing store every element needed before is valued in it, so the consumers' needs over the range
+    // may be taken from the inference of the unions (a superset of the elements they actually read then, all
+    // of them computed earlier). A head's tiles need no inference at all.
+    if (exhaustive || (!backing && inferredBelow(path, j))) return unionOverLoop(name, path, j, prefix, hi)
+    const sets = new Map(setsBefore(path, j, prefix))
+    const head = sets.get(loop.einsum) ?? []
+    const b = bounds(head)
+    if (b === undefined || hi <= 0) return []
+    const d = rankIndex.get(loop.einsum)!.get(loop.rank)!
+    sets.set(loop.einsum, restrictRank(head, d, b[d]![0], b[d]![0] + hi * loop.tileShape - 1))
+    return unionInference(path, j + 1, sets)
+  }
+
+  /** Inference of the unions from nodes[j] down to the leaf of `path`, nothing available. */
+  const unionInference = (path: Path, j: number, sets: ReadonlyMap<string, TileSet>): TileSet => {
+    let current = sets
+    for (let k = j; k < path.nodes.length; k++) {
+      const node = path.nodes[k]!
+      if (!isBranchNode(node)) continue
+      const out = new Map(current)
+      const heads = headsAt(node)
+      const group = node.einsums
+      for (let g = group.length - 1; g >= 0; g--) {
+        const producer = einsum(group[g]!)
+        if (heads.has(producer.name)) continue
+        const tensor = producer.output.tensor
+        let need: TileSet = []
+        for (const name of group) {
+          const consumer = einsum(name)
+          const access = consumer.inputs.find((a) => a.tensor === tensor)
+          if (access === undefined) continue
+          need = union(need, imageAt(consumer, out.get(name) ?? [], access, node))
+        }
+        out.set(producer.name, outputPreimage(producer, need, out.get(producer.name) ?? []))
+      }
+      current = out
+    }
+    return current.get(path.einsum.name) ?? []
+  }
 
   const occupancyCache = new IterationMemo<TileSet>()
   const occupancy = (path: Path, j: number, tensor: string, it: ReadonlyArray<number>): TileSet => {
