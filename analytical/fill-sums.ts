@@ -12,7 +12,10 @@ import type { LoopNode, StorageNode } from "../spec/mapping.ts"
 import { branchEnd, type Pair, shapeKey } from "./leaf-sums.ts"
 import { forEachStep } from "./steps.ts"
 import type { Model, Path } from "./tile-inference.ts"
-import { bounds, card, intersect, type TileSet } from "./tile-set.ts"
+import { rankIndexOf } from "./projection.ts"
+import { bounds, card, intersect, type Progression, type TileSet, union as unionSets } from "./tile-set.ts"
+
+const point: Progression = { lo: 0, step: 1, count: 1 }
 
 /** Can `fillSums` count node nodes[j]: below the last branch, whose scope is a sequential branch or the program. */
 export const fillSumsApply = (path: Path, j: number): boolean => {
@@ -156,11 +159,30 @@ export const fillSums = (model: Model, path: Path, j: number, tensor: string, un
     return out
   }
 
+  // Only the ranks of the tensor's access and of the loops down to the node matter here: dropping the others
+  // turns the many-box sets that inference leaves (tiles minus what is available) into one box, mostly.
+  const rankIndex = rankIndexOf(e)
+  const keep = new Set<number>()
+  for (const x of access.projection) for (const term of x.terms) keep.add(rankIndex.get(term.rank)!)
+  for (let k = start; k < j; k++) {
+    const node = path.nodes[k]!
+    if (node.kind === "temporal" || node.kind === "spatial") keep.add(rankIndex.get(node.rank)!)
+  }
+  const project = (set: TileSet): TileSet => {
+    if (keep.size === e.ranks.length) return set
+    let out: TileSet = []
+    for (const box of set) {
+      const flat: Progression[] = box.map((p, d) => (keep.has(d) ? p : point))
+      out = out.length === 0 ? [flat] : unionSets(out, [flat])
+    }
+    return out
+  }
+
   let total = 0
   let one = 0
   let peak = 0
   forEachStep(model, path, start, (it, mult) => {
-    const r = rec(start, model.setsBefore(path, start, it).get(e.name) ?? [])
+    const r = rec(start, project(model.setsBefore(path, start, it).get(e.name) ?? []))
     total += mult * (r[0]! - r[2]!)
     one += mult * (r[1]! - r[3]!)
     peak = Math.max(peak, r[4]!)
