@@ -11,17 +11,61 @@
 import { ElementList } from "./elements.ts"
 import type { AccessInfo, EinsumInfo, LoopSim, StorageSim, TensorInfo } from "./program.ts"
 
+const PAGE_SHIFT = 10
+const PAGE_SIZE = 1 << PAGE_SHIFT
+const PAGE_MASK = PAGE_SIZE - 1
+
+/**
+ * A byte per element of a tensor, stored in pages allocated on the first
+ * non-zero write and freed when they are all zero again. A buffer instance
+ * holds a small tile of a large tensor at any time, so a PE array of
+ * hundreds of instances costs what they hold, not hundreds of tensor copies.
+ */
+export class PagedBytes {
+  private readonly pages: Array<Uint8Array | undefined>
+  private readonly nonzero: Int32Array
+  constructor(length: number) {
+    const count = Math.ceil(length / PAGE_SIZE)
+    this.pages = new Array<Uint8Array | undefined>(count)
+    this.nonzero = new Int32Array(count)
+  }
+  get(x: number): number {
+    const page = this.pages[x >>> PAGE_SHIFT]
+    return page === undefined ? 0 : page[x & PAGE_MASK]!
+  }
+  set(x: number, value: number): void {
+    const i = x >>> PAGE_SHIFT
+    let page = this.pages[i]
+    if (page === undefined) {
+      if (value === 0) return
+      page = new Uint8Array(PAGE_SIZE)
+      this.pages[i] = page
+    }
+    const old = page[x & PAGE_MASK]!
+    if (old === value) return
+    page[x & PAGE_MASK] = value
+    if (old === 0) this.nonzero[i]!++
+    else if (value === 0 && --this.nonzero[i]! === 0) this.pages[i] = undefined
+  }
+  /** Elements with a non-zero byte. */
+  countNonzero(): number {
+    let n = 0
+    for (let i = 0; i < this.nonzero.length; i++) n += this.nonzero[i]!
+    return n
+  }
+}
+
 export class PhysicalInstance {
   /** Views of this instance holding each element. */
-  readonly count: Uint8Array
+  readonly count: PagedBytes
   /** The element holds a complete value (an input, or an intermediate its producer has finished). */
-  readonly valid: Uint8Array
+  readonly valid: PagedBytes
   /** The element has a value here (not zero-pending): a compute update or a read-for-update must read it. */
-  readonly valued: Uint8Array
+  readonly valued: PagedBytes
   constructor(volume: number) {
-    this.count = new Uint8Array(volume)
-    this.valid = new Uint8Array(volume)
-    this.valued = new Uint8Array(volume)
+    this.count = new PagedBytes(volume)
+    this.valid = new PagedBytes(volume)
+    this.valued = new PagedBytes(volume)
   }
 }
 
@@ -52,15 +96,15 @@ export class Physical {
 }
 
 export class ViewInstance {
-  readonly held: Uint8Array
+  readonly held: PagedBytes
   readonly list = new ElementList()
-  readonly dirty: Uint8Array | null
+  readonly dirty: PagedBytes | null
   /** Multicast / reduction windows of the last parent read / write served to children, per element. */
   readStamp: Float64Array | null = null
   writeStamp: Float64Array | null = null
   constructor(volume: number, isOutput: boolean) {
-    this.held = new Uint8Array(volume)
-    this.dirty = isOutput ? new Uint8Array(volume) : null
+    this.held = new PagedBytes(volume)
+    this.dirty = isOutput ? new PagedBytes(volume) : null
   }
   stamps(kind: "read" | "write", volume: number): Float64Array {
     if (kind === "read") return (this.readStamp ??= new Float64Array(volume).fill(-1))

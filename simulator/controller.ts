@@ -10,7 +10,7 @@
  * are tallied here, as the events happen.
  */
 import type { TraceEvent, TraceSink } from "../traces/format.ts"
-import { Physical, View, type ViewInstance, makeWindow, type Window } from "./buffers.ts"
+import { type PagedBytes, Physical, View, type ViewInstance, makeWindow, type Window } from "./buffers.ts"
 import { boxIsEmpty, ElementList, footprint, Marker, type OpSet, toRuns } from "./elements.ts"
 import type { BranchSim, ComputeSim, LoopSim, Program, SimNode, StorageSim } from "./program.ts"
 import { elementName } from "./reference.ts"
@@ -84,7 +84,7 @@ export class Controller {
   private readonly points: Int32Array[] = []
   private readonly leafInsts: ViewInstance[] = []
   private readonly leafKeys: number[] = []
-  private readonly leafValids: Array<Uint8Array | null> = []
+  private readonly leafValids: Array<PagedBytes | null> = []
   private readonly leafInstIds: number[] = []
   private readonly leafPorts: Ports[] = []
   /** Storage nodes the current list is about to step (for the residency test before their step). */
@@ -398,7 +398,7 @@ export class Controller {
       if (!storage.tensors.includes(tensor) || (!storage.exploitsReuse && this.steppingNow.has(storage))) continue
       const physical = this.physicals.get(`${storage.id}:${tensor}`)!
       const inst = physical.instances.get(instances.get(storage)!)
-      if (inst !== undefined && inst.valid[x] === 1) return true
+      if (inst !== undefined && inst.valid.get(x) === 1) return true
     }
     return false
   }
@@ -499,10 +499,10 @@ export class Controller {
       if (physical.tensor.id !== tensor) continue
       for (const inst of physical.instances.values()) {
         for (const x of elements) {
-          if (inst.count[x] === 0 || inst.valid[x] === 1) continue
+          if (inst.count.get(x) === 0 || inst.valid.get(x) === 1) continue
           physical.values[x] = 0
           if (physical.drained !== null) physical.drained[x] = 0
-          inst.valued[x] = 0
+          inst.valued.set(x, 0)
         }
       }
     }
@@ -526,7 +526,7 @@ export class Controller {
       const physical = this.physicals.get(`${storage.id}:${production.tensor}`)!
       const inst = physical.instances.get(this.instanceOf(storage))
       if (inst === undefined) continue
-      for (const x of production.elements) if (inst.count[x]! > 0) inst.valid[x] = 1
+      for (const x of production.elements) if (inst.count.get(x) > 0) inst.valid.set(x, 1)
     }
   }
 
@@ -637,7 +637,7 @@ export class Controller {
       const filledList = evictedList === null ? null : new ElementList()
       for (let i = 0; i < next.length; i++) {
         const x = next.data[i]!
-        if (vi.held[x] === 1) continue
+        if (vi.held.get(x) === 1) continue
         const outcome = this.fill(view, vi, inst, x, parentInst, key)
         filled++
         filledList?.push(x)
@@ -712,12 +712,12 @@ export class Controller {
    * at the topmost holder.
    */
   private fill(view: View, vi: ViewInstance, inst: number, x: number, parentInst: number, key: number): number {
-    vi.held[x] = 1
+    vi.held.set(x, 1)
     vi.list.push(x)
     const physical = view.physical
     const pi = physical.instance(inst)
     let outcome: number
-    if (pi.count[x]! > 0) outcome = 3
+    if (pi.count.get(x) > 0) outcome = 3
     else {
       // One physical entry, counted under the first Einsum (in leaf order) that takes it.
       view.fills++
@@ -728,32 +728,34 @@ export class Controller {
         const data = this.inputs[view.tensor.id]
         if (data !== null && data !== undefined) {
           physical.values[x] = data[x]!
-          pi.valid[x] = 1
-          pi.valued[x] = 1
-        } else if (countFirst && view.isOutput) pi.valued[x] = 1
+          pi.valid.set(x, 1)
+          pi.valued.set(x, 1)
+        } else if (countFirst && view.isOutput) pi.valued.set(x, 1)
       } else {
         const parentPhysical = parent.physical.instance(parentInst)
         if (view.isOutput) {
-          if (parentPhysical.valued[x] === 1 || countFirst) {
+          if (parentPhysical.valued.get(x) === 1 || countFirst) {
             // A partial sum goes down to one instance; the others start from zero (reduced on drain).
             if (this.readParent(view, parentInst, x, key)) {
               view.writes++
               view.delivered++
-              pi.valued[x] = 1
+              pi.valued.set(x, 1)
               outcome = 1
             } else outcome = 2
           } else outcome = 2
-        } else if (parentPhysical.valued[x] === 1 && (parentPhysical.valid[x] === 1 || view.tensor.producer < 0)) {
+        } else if (parentPhysical.valued.get(x) === 1 && (parentPhysical.valid.get(x) === 1 || view.tensor.producer < 0)) {
           outcome = this.readParent(view, parentInst, x, key) ? 1 : 4
           view.writes++
           view.delivered++
           physical.values[x] = parent.physical.values[x]!
-          pi.valid[x] = 1
-          pi.valued[x] = 1
+          pi.valid.set(x, 1)
+          pi.valued.set(x, 1)
         } else outcome = 2
       }
     }
-    if (pi.count[x]!++ === 0) this.addLive(view.storage, inst, 1)
+    const count = pi.count.get(x)
+    pi.count.set(x, count + 1)
+    if (count === 0) this.addLive(view.storage, inst, 1)
     physical.total[x]!++
     return outcome
   }
@@ -775,20 +777,22 @@ export class Controller {
   private evict(view: View, vi: ViewInstance, inst: number, x: number, parentInst: number, key: number, pullKey: number): number {
     // A buffer below that still holds a newer partial sum of this element hands it up first.
     if (view.isOutput && view.child !== null) this.pullDirty(view, inst, x, pullKey)
-    vi.held[x] = 0
+    vi.held.set(x, 0)
     let words = 0
     const physical = view.physical
-    if (view.isOutput && vi.dirty![x] === 1) {
-      vi.dirty![x] = 0
+    if (view.isOutput && vi.dirty!.get(x) === 1) {
+      vi.dirty!.set(x, 0)
       words = this.drain(view, x, parentInst, key)
     }
     const pi = physical.instance(inst)
     // The outermost level is a backing store: it never loses a value (R4.9).
     const backing = view.storage.physical === 0
-    if (--pi.count[x]! === 0) {
+    const count = pi.count.get(x) - 1
+    pi.count.set(x, count)
+    if (count === 0) {
       if (!backing) {
-        pi.valid[x] = 0
-        pi.valued[x] = 0
+        pi.valid.set(x, 0)
+        pi.valued.set(x, 0)
       }
       this.addLive(view.storage, inst, -1)
     }
@@ -802,10 +806,10 @@ export class Controller {
   private pullDirty(view: View, inst: number, x: number, key: number): void {
     const child = view.child!
     for (const [ci, cvi] of child.instances) {
-      if (cvi.held[x] !== 1 || cvi.dirty![x] !== 1) continue
+      if (cvi.held.get(x) !== 1 || cvi.dirty!.get(x) !== 1) continue
       if (this.parentInstanceFor(child, ci) !== inst) continue
       if (child.child !== null) this.pullDirty(child, ci, x, key)
-      cvi.dirty![x] = 0
+      cvi.dirty!.set(x, 0)
       this.drain(child, x, inst, child.window.multicast.length === 0 ? -1 : -key)
     }
   }
@@ -818,11 +822,11 @@ export class Controller {
     physical.drained![x] = physical.values[x]!
     parent.physical.values[x]! += delta
     const pvi = parent.instance(parentInst)
-    if (pvi.held[x] !== 1) {
+    if (pvi.held.get(x) !== 1) {
       throw new SimulationError("mapping", `${view.key}: draining ${elementName(view.tensor.name, view.tensor.shape, x)} to ${parent.storage.level}, which does not hold it`)
     }
-    pvi.dirty![x] = 1
-    parent.physical.instance(parentInst).valued[x] = 1
+    pvi.dirty!.set(x, 1)
+    parent.physical.instance(parentInst).valued.set(x, 1)
     if (key >= 0) {
       const stamps = pvi.stamps("write", view.tensor.volume)
       if (stamps[x] === key) return 0
@@ -851,8 +855,8 @@ export class Controller {
           } else if (view.isOutput) {
             for (let i = 0; i < vi.list.length; i++) {
               const x = vi.list.data[i]!
-              if (vi.dirty![x] !== 1) continue
-              vi.dirty![x] = 0
+              if (vi.dirty!.get(x) !== 1) continue
+              vi.dirty!.set(x, 0)
               words += this.drain(view, x, parentInst, this.flushKey(view, key))
             }
           }
@@ -975,7 +979,7 @@ export class Controller {
       let n = 0
       for (const [id, pi] of physical.instances) {
         if (this.physicalInstanceOf(physical.storage, id) !== physicalInstance) continue
-        for (let x = 0; x < pi.count.length; x++) if (pi.count[x]! > 0) n++
+        n += pi.count.countNonzero()
       }
       if (n > 0) resident[`${physical.storage.level}:${physical.tensor.name}`] = (resident[`${physical.storage.level}:${physical.tensor.name}`] ?? 0) + n
     }
@@ -1049,9 +1053,9 @@ export class Controller {
           let x = access.base
           for (let r = 0; r < ranks; r++) x += access.linear[r]! * point[r]!
           const vi = insts[i]!
-          if (vi.held[x] !== 1) this.missingOperand(source.view, x)
+          if (vi.held.get(x) !== 1) this.missingOperand(source.view, x)
           const valid = valids[i]!
-          if (valid !== null && valid[x] !== 1) this.unproduced(source.view, einsum.name, x)
+          if (valid !== null && valid.get(x) !== 1) this.unproduced(source.view, einsum.name, x)
           product *= source.view.physical.values[x]!
           if (single || this.markers[access.tensor]!.mark(x)) {
             const key = keys[i]!
@@ -1065,9 +1069,9 @@ export class Controller {
             }
           }
         }
-        if (outVi.held[o] !== 1) this.missingOperand(out.view, o)
+        if (outVi.held.get(o) !== 1) this.missingOperand(out.view, o)
         outValues[o]! += product
-        outDirty[o] = 1
+        outDirty.set(o, 1)
         if (single || this.markers[outTensor.id]!.mark(o)) {
           // Zero-pending elements are not read (the elided first read); after the update they are valued.
           // Partials of one element from several units in one window reduce into one update (R5.3).
@@ -1080,8 +1084,8 @@ export class Controller {
           }
           if (counted) {
             out.view.writes++
-            if (outValued[o] === 1 || countFirst) out.view.reads++
-            outValued[o] = 1
+            if (outValued.get(o) === 1 || countFirst) out.view.reads++
+            outValued.set(o, 1)
           }
         }
         done++
