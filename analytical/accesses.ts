@@ -26,7 +26,7 @@
 import type { AccessStats } from "../spec/stats.ts"
 import type { LoopNode, StorageNode } from "../spec/mapping.ts"
 import { fillSums, fillSumsApply } from "./fill-sums.ts"
-import { leafSums, type Pair } from "./leaf-sums.ts"
+import { leafSums, NotSeparable, type Pair } from "./leaf-sums.ts"
 import { forEachStep, unionOverInstances } from "./steps.ts"
 import type { Model, Path } from "./tile-inference.ts"
 import { card, intersect, subtract, type TileSet, union } from "./tile-set.ts"
@@ -137,6 +137,23 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
       return sums
     }
 
+    const tryFillSums = (j: number, tensor: string, union: ReadonlySet<number>, own: ReadonlySet<number>) => {
+      try {
+        return fillSums(model, path, j, tensor, union, own)
+      } catch (error) {
+        if (error instanceof NotSeparable) return undefined
+        throw error
+      }
+    }
+    const tryLeafPass = (union: ReadonlyArray<number>, own: ReadonlySet<number>): Pair[] | undefined => {
+      try {
+        return leafPass(union, own)
+      } catch (error) {
+        if (error instanceof NotSeparable) return undefined
+        throw error
+      }
+    }
+
     for (const tensor of tensors) {
       const isOutput = tensor === e.output.tensor
       const holders = holdersOf(tensor)
@@ -207,10 +224,10 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
           const collapseFills = !shared && between.every((at) => notRetiled(at, j) && separates(at, tensor))
           groups = 0
           groupsOne = 0
-          if (bySums && collapseFills) {
-            const sums = fillSums(model, path, j, tensor, new Set(between), parentOwn).fills
-            groups = sums.total
-            groupsOne = sums.one
+          const sums = bySums && collapseFills ? tryFillSums(j, tensor, new Set(between), parentOwn) : undefined
+          if (sums !== undefined) {
+            groups = sums.fills.total
+            groupsOne = sums.fills.one
           } else forEachStep(
             model,
             path,
@@ -253,10 +270,10 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
       const collapseLeaf = !model.exhaustive && between.every((at) => notRetiled(at, leafIndex))
       let moved = 0
       let movedOne = 0
-      if (collapseLeaf) {
-        const sums = leafPass(between, lowestOwn)[tensors.indexOf(tensor)]!
-        moved = sums.total
-        movedOne = sums.one
+      const sums = collapseLeaf ? tryLeafPass(between, lowestOwn) : undefined
+      if (sums !== undefined) {
+        moved = sums[tensors.indexOf(tensor)]!.total
+        movedOne = sums[tensors.indexOf(tensor)]!.one
       } else {
         forEachStep(
           model,

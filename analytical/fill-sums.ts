@@ -9,11 +9,11 @@
  * functions of the op set's shape only.
  */
 import type { LoopNode, StorageNode } from "../spec/mapping.ts"
-import { branchEnd, type Pair, shapeKey } from "./leaf-sums.ts"
+import { branchEnd, NotSeparable, type Pair, shapeKey } from "./leaf-sums.ts"
 import { forEachStep } from "./steps.ts"
 import type { Model, Path } from "./tile-inference.ts"
 import { rankIndexOf } from "./projection.ts"
-import { bounds, card, intersect, type Progression, type TileSet, union as unionSets } from "./tile-set.ts"
+import { bounds, card, intersect, type Progression, separable, type TileSet, union as unionSets } from "./tile-set.ts"
 
 const point: Progression = { lo: 0, step: 1, count: 1 }
 
@@ -74,8 +74,10 @@ export const fillSums = (model: Model, path: Path, j: number, tensor: string, un
     if (known !== undefined) return known
     const loop = at as LoopNode
     let out: number[]
-    if (loop.kind === "spatial" && union.has(k)) out = rec(k + 1, set)
-    else {
+    if (loop.kind === "spatial" && union.has(k)) {
+      if (!separable(set, rankIndex.get(loop.rank)!)) throw new NotSeparable()
+      out = rec(k + 1, set)
+    } else {
       out = [0, 0, 0, 0, 0]
       const spatialOwn = loop.kind === "spatial" && own.has(k)
       const classes = model.classesOf(loop, set)
@@ -133,7 +135,11 @@ export const fillSums = (model: Model, path: Path, j: number, tensor: string, un
       const last = model.classesOf(loop, b)
       const lastClass = last[last.length - 1]
       out = lastClass === undefined ? [0, 0] : pair(k + 1, model.tileOf(loop, a, 0), model.tileOf(loop, b, lastClass.i + lastClass.mult - 1))
-    } else if (union.has(k)) out = pair(k + 1, a, b)
+    } else if (union.has(k)) {
+      const d = rankIndex.get(loop.rank)!
+      if (!separable(a, d) || !separable(b, d)) throw new NotSeparable()
+      out = pair(k + 1, a, b)
+    }
     else {
       // Instance i against instance i: classes of both, split where either changes.
       const cuts = new Set<number>()

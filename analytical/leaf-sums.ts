@@ -8,9 +8,10 @@
  * loops they come from.
  */
 import type { LoopNode } from "../spec/mapping.ts"
+import { rankIndexOf } from "./projection.ts"
 import { forEachStep } from "./steps.ts"
 import type { Model, Path } from "./tile-inference.ts"
-import { bounds, card, type TileSet } from "./tile-set.ts"
+import { bounds, card, separable, type TileSet } from "./tile-set.ts"
 
 /** The first node below the innermost branch node on the path (0 when there is none). */
 export const branchEnd = (path: Path): number => path.branchAbove[path.nodes.length - 1]! + 1
@@ -36,6 +37,16 @@ export const shapeKey = (set: TileSet): string => {
   return key
 }
 
+/**
+ * Raised when the instances of a spatial loop that is to be taken together do
+ * not split the set as a product (their tiles have different extents along
+ * other ranks, so the loops below would tile them differently): the caller
+ * then counts instance by instance.
+ */
+export class NotSeparable extends Error {
+  override readonly name = "NotSeparable"
+}
+
 export interface Pair {
   /** Over every instance. */
   readonly total: number
@@ -58,6 +69,7 @@ export const leafSums = (
   own: ReadonlySet<number> = new Set()
 ): Pair[] => {
   const start = branchEnd(path)
+  const rankIndex = rankIndexOf(path.einsum)
   const k = fs.length
   const zero = new Array<number>(2 * k).fill(0)
   // Per node and shape: [total_0 .. total_k-1, one_0 .. one_k-1].
@@ -76,8 +88,10 @@ export const leafSums = (
     if (known !== undefined) return known
     const loop = node as LoopNode
     let result: number[]
-    if (loop.kind === "spatial" && union.has(j)) result = rec(j + 1, set)
-    else {
+    if (loop.kind === "spatial" && union.has(j)) {
+      if (!separable(set, rankIndex.get(loop.rank)!)) throw new NotSeparable()
+      result = rec(j + 1, set)
+    } else {
       result = new Array<number>(2 * k).fill(0)
       const spatialOwn = loop.kind === "spatial" && own.has(j)
       for (const c of model.classesOf(loop, set)) {

@@ -53,11 +53,19 @@ export const unionOverInstances = (
   collapsible = false
 ): TileSet => {
   if (collapsible && loops.length > 0) {
-    // The tiles of these loops partition the set and nothing below re-tiles their ranks: the union
-    // over their instances is the set with the loops left out (index -1).
+    // The tiles of these loops partition the set, nothing below re-tiles their ranks, and each slice is a
+    // product with the rest (so the loops below tile every instance alike): the union over their instances
+    // is the set with the loops left out (index -1).
     const all = [...it]
-    for (const j of loops) all[path.loopsBefore[j]!] = -1
-    return f(all)
+    let ok = true
+    for (const j of loops) {
+      if (!model.separableAt(path, j, all)) {
+        ok = false
+        break
+      }
+      all[path.loopsBefore[j]!] = -1
+    }
+    if (ok) return f(all)
   }
   const rec = (q: number, current: ReadonlyArray<number>): TileSet => {
     if (q === loops.length) return f(current)

@@ -12,7 +12,7 @@ import type { Spec } from "../spec/spec.ts"
 import type { Einsum, TensorAccess } from "../spec/workload.ts"
 import { findEinsum } from "../spec/workload.ts"
 import { fullOps, image, outputPreimage, ProjectionError, rankIndexOf, unsupportedAccess } from "./projection.ts"
-import { type Box, bounds, card, equalSets, subtract, type TileSet, translate, translateUnion, union } from "./tile-set.ts"
+import { type Box, bounds, card, equalSets, separable, subtract, type TileSet, translate, translateUnion, union } from "./tile-set.ts"
 import { IterationMemo } from "./iteration-memo.ts"
 import { unsupported } from "./unsupported.ts"
 
@@ -53,6 +53,8 @@ export interface Model {
   prevIters(path: Path, j: number, it: ReadonlyArray<number>): number[] | undefined
   /** Iteration classes of the loop at nodes[j] (representative and how many iterations it stands for). */
   loopClasses(path: Path, j: number, it: ReadonlyArray<number>): LoopClass[]
+  /** Are the tiles of the spatial loop at nodes[j] products with the rest of its head's set (see `separable`)? */
+  separableAt(path: Path, j: number, it: ReadonlyArray<number>): boolean
   /** Iteration classes of a loop over a given op set of its head. */
   classesOf(loop: LoopNode, head: TileSet): LoopClass[]
   /** Tile i of a loop over a given op set of its head. */
@@ -524,10 +526,16 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
     }
   }
 
+  const separableAt = (path: Path, j: number, it: ReadonlyArray<number>): boolean => {
+    const loop = path.nodes[j] as LoopNode
+    return separable(setsBefore(path, j, it).get(loop.einsum) ?? [], rankIndex.get(loop.einsum)!.get(loop.rank)!)
+  }
+
   return {
     spec,
     paths,
     pathOf,
+    separableAt,
     exhaustive,
     levelIndex,
     targetIndex,

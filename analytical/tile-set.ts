@@ -321,3 +321,14 @@ export const translateUnion = (set: TileSet, delta: ReadonlyArray<number>, n: nu
   for (let k = 0; k < n; k++) acc = union(acc, translate(set, delta.map((x) => x * k)))
   return acc
 }
+
+/** Do all boxes of the set have the same points along dimension d (so a slice along d is a product with the rest)? */
+export const separable = (set: TileSet, d: number): boolean => {
+  if (set.length <= 1) return true
+  const p = set[0]![d]!
+  for (const box of set) {
+    const q = box[d]!
+    if (q.lo !== p.lo || q.count !== p.count || (q.count > 1 && q.step !== p.step)) return false
+  }
+  return true
+}
