@@ -14,6 +14,9 @@ import type { AccessInfo, EinsumInfo, LoopSim, StorageSim, TensorInfo } from "./
 const PAGE_SHIFT = 10
 const PAGE_SIZE = 1 << PAGE_SHIFT
 const PAGE_MASK = PAGE_SIZE - 1
+/** Emptied pages (all zero) kept for reuse: instances moving across a tensor free and take pages all the time. */
+const sparePages: Uint8Array[] = []
+const SPARE_LIMIT = 8192
 
 /**
  * A byte per element of a tensor, stored in pages allocated on the first
@@ -38,14 +41,17 @@ export class PagedBytes {
     let page = this.pages[i]
     if (page === undefined) {
       if (value === 0) return
-      page = new Uint8Array(PAGE_SIZE)
+      page = sparePages.pop() ?? new Uint8Array(PAGE_SIZE)
       this.pages[i] = page
     }
     const old = page[x & PAGE_MASK]!
     if (old === value) return
     page[x & PAGE_MASK] = value
     if (old === 0) this.nonzero[i]!++
-    else if (value === 0 && --this.nonzero[i]! === 0) this.pages[i] = undefined
+    else if (value === 0 && --this.nonzero[i]! === 0) {
+      this.pages[i] = undefined
+      if (sparePages.length < SPARE_LIMIT) sparePages.push(page)
+    }
   }
   /** Elements with a non-zero byte. */
   countNonzero(): number {
