@@ -59,8 +59,15 @@ export class Port {
     // Slow path: a request for an earlier cycle than the latest reservation (another process's clock,
     // or a sibling spatial instance simulated after the first). It takes the free time of the gaps from
     // `at` on, as a fluid would (a transfer may use several gaps), and ends where its last word is served.
-    let i = ends.length
-    while (i > 0 && ends[i - 1]! > at) i--
+    // Binary search: the first interval that ends after `at`.
+    let low = 0
+    let high = ends.length
+    while (low < high) {
+      const mid = (low + high) >> 1
+      if (ends[mid]! > at) high = mid
+      else low = mid + 1
+    }
+    let i = low
     let cursor = at
     let remaining = duration
     let visits = 0
