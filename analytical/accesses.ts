@@ -25,9 +25,10 @@
  */
 import type { AccessStats } from "../spec/stats.ts"
 import type { LoopNode, StorageNode } from "../spec/mapping.ts"
-import { fillSums, fillSumsApply } from "./fill-sums.ts"
+import { type FillSums, fillSums, fillSumsApply } from "./fill-sums.ts"
 import { leafSums, NotSeparable, type Pair } from "./leaf-sums.ts"
 import { forEachStep, unionOverInstances } from "./steps.ts"
+import type { Spec } from "../spec/spec.ts"
 import type { Model, Path } from "./tile-inference.ts"
 import { card, intersect, subtract, type TileSet, union } from "./tile-set.ts"
 
@@ -69,28 +70,144 @@ export const separateInstanceLoops = (model: Model, path: Path, j: number): Set<
 
 const sameSet = (a: ReadonlySet<number>, b: ReadonlySet<number>): boolean => a.size === b.size && [...a].every((x) => b.has(x))
 
-export const countAccesses = (model: Model, countFirstOutputRead: boolean): AccessTotals => {
-  const spec = model.spec
-  const table = new Map<string, Mutable>()
-  const order: string[] = []
-  const entry = (level: string, tensor: string, einsum: string): Mutable => {
+// Helpers at module level rather than closures inside the counting loops: one evaluation creates no
+// functions per holder or per step.
+
+function holdersOf(path: Path, tensor: string): number[] {
+  const out: number[] = []
+  path.nodes.forEach((node, j) => {
+    if (node.kind === "storage" && node.tensors.includes(tensor)) out.push(j)
+  })
+  return out
+}
+
+function spatialBetween(path: Path, from: number, to: number): number[] {
+  return path.loopAt.filter((j) => j > from && j < to && path.nodes[j]!.kind === "spatial")
+}
+
+/** No loop between nodes[at] and nodes[end] tiles the rank of the spatial loop at `at` again. */
+function notRetiled(path: Path, at: number, end: number): boolean {
+  const loop = path.nodes[at] as LoopNode
+  for (let k = at + 1; k < end; k++) {
+    const node = path.nodes[k]!
+    if ((node.kind === "temporal" || node.kind === "spatial") && node.einsum === loop.einsum && node.rank === loop.rank) return false
+  }
+  return true
+}
+
+/** Distinct values of the loop's rank give distinct elements of the tensor, or the same elements (rank unused). */
+function separates(model: Model, path: Path, at: number, tensor: string): boolean {
+  const rank = (path.nodes[at] as LoopNode).rank
+  const access = model.accessOf(path.einsum, tensor)!
+  return access.projection.every((x) => !x.terms.some((term) => term.rank === rank) || x.terms.length === 1)
+}
+
+function atTileZero(path: Path, it: ReadonlyArray<number>, loops: ReadonlySet<number>): boolean {
+  for (const at of loops) if (it[path.loopsBefore[at]!] !== 0) return false
+  return true
+}
+
+/** One storage node holding one tensor, seen from one Einsum's path. */
+interface Holder {
+  readonly model: Model
+  readonly path: Path
+  readonly j: number
+  readonly tensor: string
+  /** Einsums touching the tensor below the node, in leaf order (7.1). */
+  readonly touchers: ReadonlyArray<string>
+  readonly shared: boolean
+  /** Touchers before this path's Einsum: they get the fills of what they touch. */
+  readonly before: ReadonlyArray<string>
+}
+
+function occupancyOf(h: Holder, name: string, it: ReadonlyArray<number>): TileSet {
+  return h.model.occupancy(h.model.pathOf(name), h.j, h.tensor, it)
+}
+
+/** The node's content at a step: the union over the Einsums touching the tensor below it (R3.2). */
+function held(h: Holder, it: ReadonlyArray<number>): TileSet {
+  if (!h.shared) return occupancyOf(h, h.path.einsum.name, it)
+  let all: TileSet = []
+  for (const name of h.touchers) all = union(all, occupancyOf(h, name, it))
+  return all
+}
+
+/** The elements entering at this step (R4.3) and attributed to this path's Einsum (7.1). */
+function fillSet(h: Holder, it: ReadonlyArray<number>): TileSet {
+  const prev = h.model.prevIters(h.path, h.j, it)
+  let fill = prev === undefined ? held(h, it) : subtract(held(h, it), held(h, prev))
+  if (!h.shared) return fill
+  fill = intersect(fill, occupancyOf(h, h.path.einsum.name, it))
+  for (const name of h.before) fill = subtract(fill, occupancyOf(h, name, it))
+  return fill
+}
+
+function tryFillSums(model: Model, path: Path, j: number, tensor: string, union: ReadonlySet<number>, own: ReadonlySet<number>): FillSums | undefined {
+  try {
+    return fillSums(model, path, j, tensor, union, own)
+  } catch (error) {
+    if (error instanceof NotSeparable) return undefined
+    throw error
+  }
+}
+
+/** Operand traffic of every tensor and the ops, in one pass over the leaf steps per way of combining instances. */
+class LeafPasses {
+  private readonly passes = new Map<string, Pair[] | null>()
+  private readonly model: Model
+  private readonly path: Path
+  private readonly counters: ReadonlyArray<(set: TileSet) => number>
+  constructor(model: Model, path: Path, counters: ReadonlyArray<(set: TileSet) => number>) {
+    this.model = model
+    this.path = path
+    this.counters = counters
+  }
+
+  get(union: ReadonlyArray<number>, own: ReadonlySet<number>): Pair[] | undefined {
+    const key = `${union.join(",")}|${[...own].join(",")}`
+    let sums = this.passes.get(key)
+    if (sums === undefined) {
+      try {
+        sums = leafSums(this.model, this.path, this.counters, new Set(union), own)
+      } catch (error) {
+        if (!(error instanceof NotSeparable)) throw error
+        sums = null
+      }
+      this.passes.set(key, sums)
+    }
+    return sums ?? undefined
+  }
+}
+
+class Table {
+  readonly entries = new Map<string, Mutable>()
+  readonly busiest: Record<string, { reads: number; writes: number }> = {}
+  private readonly physicalOf: Map<string, string>
+  constructor(spec: Spec) {
+    this.physicalOf = new Map(spec.levels.map((l) => [l.name, l.physical]))
+    for (const level of spec.architecture.levels) this.busiest[level.name] = { reads: 0, writes: 0 }
+  }
+
+  entry(level: string, tensor: string, einsum: string): Mutable {
     const key = `${level}|${tensor}|${einsum}`
-    let e = table.get(key)
+    let e = this.entries.get(key)
     if (e === undefined) {
       e = { level, tensor, einsum, reads: 0, writes: 0, fills: 0, occupancy: 0 }
-      table.set(key, e)
-      order.push(key)
+      this.entries.set(key, e)
     }
     return e
   }
-  const physicalOf = new Map(spec.levels.map((l) => [l.name, l.physical]))
-  const busiest: Record<string, { reads: number; writes: number }> = {}
-  for (const level of spec.architecture.levels) busiest[level.name] = { reads: 0, writes: 0 }
-  const charge = (level: string, reads: number, writes: number) => {
-    const b = busiest[physicalOf.get(level)!]!
+
+  /** Traffic of the busiest physical instance (10.3). */
+  charge(level: string, reads: number, writes: number): void {
+    const b = this.busiest[this.physicalOf.get(level)!]!
     b.reads += reads
     b.writes += writes
   }
+}
+
+export const countAccesses = (model: Model, countFirstOutputRead: boolean): AccessTotals => {
+  const table = new Table(model.spec)
   const leafOrder = model.paths.map((p) => p.einsum.name)
   const ops: Record<string, number> = {}
 
@@ -98,93 +215,29 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
     const e = path.einsum
     const leafIndex = path.nodes.length - 1
     const tensors = [...e.inputs, e.output].map((a) => a.tensor)
-    const holdersOf = (tensor: string) => path.nodes.flatMap((node, j) => (node.kind === "storage" && node.tensors.includes(tensor) ? [j] : []))
-    const spatialBetween = (from: number, to: number): number[] => path.loopAt.filter((j) => j > from && j < to && path.nodes[j]!.kind === "spatial")
-    /** No loop between nodes[at] and nodes[end] tiles the rank of the spatial loop at `at` again. */
-    const notRetiled = (at: number, end: number): boolean => {
-      const loop = path.nodes[at] as LoopNode
-      for (let k = at + 1; k < end; k++) {
-        const node = path.nodes[k]!
-        if ((node.kind === "temporal" || node.kind === "spatial") && node.einsum === loop.einsum && node.rank === loop.rank) return false
-      }
-      return true
-    }
-    /** Distinct values of the loop's rank give distinct elements of the tensor, or the same elements (rank unused). */
-    const separates = (at: number, tensor: string): boolean => {
-      const rank = (path.nodes[at] as LoopNode).rank
-      const access = model.accessOf(e, tensor)!
-      return access.projection.every((x) => !x.terms.some((term) => term.rank === rank) || x.terms.length === 1)
-    }
-    const atTileZero = (it: ReadonlyArray<number>, loops: ReadonlySet<number>): boolean => {
-      for (const at of loops) if (it[path.loopsBefore[at]!] !== 0) return false
-      return true
-    }
-
-    // Operand traffic of every tensor and the ops, in one pass over the leaf steps per way of combining instances.
     const leaf = path.nodes[leafIndex]!
-    const counters = [...tensors.map((tensor) => {
+    const counters: Array<(set: TileSet) => number> = tensors.map((tensor) => {
       const access = model.accessOf(e, tensor)!
       return (set: TileSet) => card(model.image(e, set, access, leaf))
-    }), card]
-    const passes = new Map<string, Pair[]>()
-    const leafPass = (union: ReadonlyArray<number>, own: ReadonlySet<number>): Pair[] => {
-      const key = `${union.join(",")}|${[...own].join(",")}`
-      let sums = passes.get(key)
-      if (sums === undefined) {
-        sums = leafSums(model, path, counters, new Set(union), own)
-        passes.set(key, sums)
-      }
-      return sums
-    }
-
-    const tryFillSums = (j: number, tensor: string, union: ReadonlySet<number>, own: ReadonlySet<number>) => {
-      try {
-        return fillSums(model, path, j, tensor, union, own)
-      } catch (error) {
-        if (error instanceof NotSeparable) return undefined
-        throw error
-      }
-    }
-    const tryLeafPass = (union: ReadonlyArray<number>, own: ReadonlySet<number>): Pair[] | undefined => {
-      try {
-        return leafPass(union, own)
-      } catch (error) {
-        if (error instanceof NotSeparable) return undefined
-        throw error
-      }
-    }
+    })
+    counters.push(card)
+    const leafPasses = new LeafPasses(model, path, counters)
 
     for (const tensor of tensors) {
       const isOutput = tensor === e.output.tensor
-      const holders = holdersOf(tensor)
+      const holders = holdersOf(path, tensor)
       /** Zero-pending residency starts of the previous holder (outputs only). */
       let zParent = 0
-      holders.forEach((j, h) => {
+      for (let h = 0; h < holders.length; h++) {
+        const j = holders[h]!
         const node = path.nodes[j] as StorageNode
-        const stats = entry(node.level, tensor, e.name)
-        // Einsums touching the tensor below this node, in leaf order; the fill of an element goes to the first (7.1).
+        const stats = table.entry(node.level, tensor, e.name)
         const touchers = leafOrder.filter((name) => node.einsums.includes(name) && model.accessOf(model.pathOf(name).einsum, tensor) !== undefined)
         const shared = touchers.length > 1
-        const before = touchers.slice(0, touchers.indexOf(e.name))
-        const occupancyOf = (name: string, it: ReadonlyArray<number>) => model.occupancy(model.pathOf(name), j, tensor, it)
-        const held = (it: ReadonlyArray<number>): TileSet => {
-          if (!shared) return occupancyOf(e.name, it)
-          let all: TileSet = []
-          for (const name of touchers) all = union(all, occupancyOf(name, it))
-          return all
-        }
-        /** The elements entering at this step and attributed to this Einsum. */
-        const fillSet = (it: ReadonlyArray<number>): TileSet => {
-          const prev = model.prevIters(path, j, it)
-          let fill = prev === undefined ? held(it) : subtract(held(it), held(prev))
-          if (!shared) return fill
-          fill = intersect(fill, occupancyOf(e.name, it))
-          for (const name of before) fill = subtract(fill, occupancyOf(name, it))
-          return fill
-        }
+        const holder: Holder = { model, path, j, tensor, touchers, shared, before: touchers.slice(0, touchers.indexOf(e.name)) }
         const own = separateInstanceLoops(model, path, j)
         const parentIndex = h === 0 ? -1 : holders[h - 1]!
-        const between = h === 0 ? [] : spatialBetween(parentIndex, j)
+        const between = h === 0 ? [] : spatialBetween(path, parentIndex, j)
         const parentOwn = h === 0 ? new Set<number>() : separateInstanceLoops(model, path, parentIndex)
         let fills = 0
         let fillsOne = 0
@@ -201,12 +254,12 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
           groupsOne = sameSet(own, parentOwn) ? fillsOne : fillSums(model, path, j, tensor, new Set(), parentOwn).fills.one
         } else {
           forEachStep(model, path, j, (it, mult) => {
-            const occ = card(occupancyOf(e.name, it))
+            const occ = card(occupancyOf(holder, e.name, it))
             if (occ > stats.occupancy) stats.occupancy = occ
-            const n = card(fillSet(it))
+            const n = card(fillSet(holder, it))
             fills += mult * n
-            if (atTileZero(it, own)) fillsOne += mult * n
-            if (atTileZero(it, parentOwn)) groupsOne += mult * n
+            if (atTileZero(path, it, own)) fillsOne += mult * n
+            if (atTileZero(path, it, parentOwn)) groupsOne += mult * n
           })
         }
         groups = fills
@@ -216,29 +269,31 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
           // output element is zero-pending only at its first entry (R4.9); elsewhere every entry is a (re)computation.
           // (The elements ever computed: all of a final output; of an intermediate, what its consumers read, R8.1.)
           zParent = countFirstOutputRead ? 0 : model.levelIndex.get(node.level) === 0 ? card(model.occupancy(path, 0, tensor, [])) : fills
-          return
+          continue
         }
         const parentNode = path.nodes[parentIndex] as StorageNode
-        const parent = entry(parentNode.level, tensor, e.name)
+        const parent = table.entry(parentNode.level, tensor, e.name)
         if (between.length > 0) {
-          const collapseFills = !shared && between.every((at) => notRetiled(at, j) && separates(at, tensor))
+          const collapseFills = !shared && between.every((at) => notRetiled(path, at, j) && separates(model, path, at, tensor))
           groups = 0
           groupsOne = 0
-          const sums = bySums && collapseFills ? tryFillSums(j, tensor, new Set(between), parentOwn) : undefined
+          const sums = bySums && collapseFills ? tryFillSums(model, path, j, tensor, new Set(between), parentOwn) : undefined
           if (sums !== undefined) {
             groups = sums.fills.total
             groupsOne = sums.fills.one
-          } else forEachStep(
-            model,
-            path,
-            j,
-            (it, mult) => {
-              const n = card(unionOverInstances(model, path, between, it, fillSet, collapseFills))
-              groups += mult * n
-              if (atTileZero(it, parentOwn)) groupsOne += mult * n
-            },
-            new Set(between)
-          )
+          } else {
+            forEachStep(
+              model,
+              path,
+              j,
+              (it, mult) => {
+                const n = card(unionOverInstances(model, path, between, it, (at) => fillSet(holder, at), collapseFills))
+                groups += mult * n
+                if (atTileZero(path, it, parentOwn)) groupsOne += mult * n
+              },
+              new Set(between)
+            )
+          }
         }
         const share = groups === 0 ? 0 : groupsOne / groups
         if (isOutput) {
@@ -247,30 +302,29 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
           parent.reads += valued
           stats.writes += valued
           parent.writes += groups
-          charge(parentNode.level, Math.round(valued * share), groupsOne)
-          charge(node.level, 0, Math.round(valued * (fills === 0 ? 0 : fillsOne / fills)))
+          table.charge(parentNode.level, Math.round(valued * share), groupsOne)
+          table.charge(node.level, 0, Math.round(valued * (fills === 0 ? 0 : fillsOne / fills)))
           zParent = countFirstOutputRead ? 0 : shared ? fills : fills - groups + zParent
         } else {
           // Inputs arrive with value at every receiving instance (4.3 case 2), multicast from the parent (R5.2).
           parent.reads += groups
           stats.writes += fills
-          charge(parentNode.level, groupsOne, 0)
-          charge(node.level, 0, fillsOne)
+          table.charge(parentNode.level, groupsOne, 0)
+          table.charge(node.level, 0, fillsOne)
         }
-      })
+      }
 
       // The compute leaf's operand reads and updates at the lowest holder (R6.1, R6.2).
       const lowest = holders[holders.length - 1]!
       const lowestNode = path.nodes[lowest] as StorageNode
-      const holder = entry(lowestNode.level, tensor, e.name)
-      const between = spatialBetween(lowest, leafIndex)
+      const stats = table.entry(lowestNode.level, tensor, e.name)
+      const between = spatialBetween(path, lowest, leafIndex)
       const lowestOwn = separateInstanceLoops(model, path, lowest)
       const access = model.accessOf(e, tensor)!
-      const leafData = (it: ReadonlyArray<number>): TileSet => model.image(e, model.setsBefore(path, leafIndex, it).get(e.name) ?? [], access, path.nodes[leafIndex]!)
-      const collapseLeaf = !model.exhaustive && between.every((at) => notRetiled(at, leafIndex))
+      const collapseLeaf = !model.exhaustive && between.every((at) => notRetiled(path, at, leafIndex))
       let moved = 0
       let movedOne = 0
-      const sums = collapseLeaf ? tryLeafPass(between, lowestOwn) : undefined
+      const sums = collapseLeaf ? leafPasses.get(between, lowestOwn) : undefined
       if (sums !== undefined) {
         moved = sums[tensors.indexOf(tensor)]!.total
         movedOne = sums[tensors.indexOf(tensor)]!.one
@@ -280,21 +334,21 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
           path,
           leafIndex,
           (it, mult) => {
-            const n = card(unionOverInstances(model, path, between, it, leafData))
+            const n = card(unionOverInstances(model, path, between, it, (at) => model.image(e, model.setsBefore(path, leafIndex, at).get(e.name) ?? [], access, leaf)))
             moved += mult * n
-            if (atTileZero(it, lowestOwn)) movedOne += mult * n
+            if (atTileZero(path, it, lowestOwn)) movedOne += mult * n
           },
           new Set(between)
         )
       }
       if (isOutput) {
         const valued = moved - zParent
-        holder.writes += moved
-        holder.reads += valued
-        charge(lowestNode.level, Math.round(valued * (moved === 0 ? 0 : movedOne / moved)), movedOne)
+        stats.writes += moved
+        stats.reads += valued
+        table.charge(lowestNode.level, Math.round(valued * (moved === 0 ? 0 : movedOne / moved)), movedOne)
       } else {
-        holder.reads += moved
-        charge(lowestNode.level, movedOne, 0)
+        stats.reads += moved
+        table.charge(lowestNode.level, movedOne, 0)
       }
     }
 
@@ -305,7 +359,7 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
         executed += mult * card(model.setsBefore(path, leafIndex, it).get(e.name) ?? [])
       })
       ops[e.name] = executed
-    } else ops[e.name] = leafPass([], new Set())[tensors.length]!.total
+    } else ops[e.name] = leafPasses.get([], new Set())![tensors.length]!.total
   }
-  return { accesses: order.map((key) => ({ ...table.get(key)! })), ops, busiest }
+  return { accesses: [...table.entries.values()].map((x) => ({ ...x })), ops, busiest: table.busiest }
 }
