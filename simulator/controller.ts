@@ -227,7 +227,7 @@ export class Controller {
       const entry = out.get(name) ?? { busyCycles: 0, words: 0 }
       const unique = ports.read === ports.write ? [ports.read] : [ports.read, ports.write]
       for (const port of unique) {
-        entry.busyCycles = Math.max(entry.busyCycles, port.busy)
+        entry.busyCycles = Math.max(entry.busyCycles, Math.ceil(port.busy))
         entry.words += port.words
       }
       out.set(name, entry)
