@@ -210,14 +210,16 @@ export class Controller {
   }
 
   private portsOf(level: number, instance: number): Ports {
-    const key = `${level}:${instance}`
-    let found = this.ports.get(key)
+    const byInstance = (this.portsByLevel[level] ??= [])
+    let found = byInstance[instance]
     if (found === undefined) {
       found = makePorts(this.program.spec.architecture.levels[level]!)
-      this.ports.set(key, found)
+      byInstance[instance] = found
+      this.ports.set(`${level}:${instance}`, found)
     }
     return found
   }
+  private readonly portsByLevel: Ports[][] = []
 
   activity(): Map<string, ComponentActivity> {
     const out = new Map<string, { busyCycles: number; words: number }>()
