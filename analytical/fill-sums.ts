@@ -25,6 +25,15 @@ export const fillSumsApply = (path: Path, j: number): boolean => {
   return branch < 0 || path.nodes[branch]!.kind === "sequential"
 }
 
+/** Do the bounding boxes of two sets meet? (A cheap test that rules out any common element.) */
+const overlaps = (a: TileSet, b: TileSet): boolean => {
+  const x = bounds(a)
+  const y = bounds(b)
+  if (x === undefined || y === undefined) return false
+  for (let d = 0; d < x.length; d++) if (x[d]![1] < y[d]![0] || y[d]![1] < x[d]![0]) return false
+  return true
+}
+
 /** `set` written relative to `origin` (per-dimension lower bounds). */
 const relativeKey = (set: TileSet, origin: ReadonlyArray<[number, number]>): string => {
   let key = ""
@@ -125,6 +134,8 @@ export const fillSums = (model: Model, path: Path, j: number, tensor: string, un
     }
     const at = path.nodes[k]!
     if (at.kind === "storage") return pair(k + 1, a, b)
+    // What the steps below hold is inside the images of the whole tiles: disjoint images, no overlap anywhere.
+    if (!overlaps(occ(a), occ(b))) return [0, 0]
     const origin = bounds(a)!
     const key = `${k}|${relativeKey(a, origin)}|${relativeKey(b, origin)}`
     const known = pairMemo.get(key)
