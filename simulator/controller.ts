@@ -985,7 +985,15 @@ export class Controller {
       }
       if (n > 0) resident[`${physical.storage.level}:${physical.tensor.name}`] = (resident[`${physical.storage.level}:${physical.tensor.name}`] ?? 0) + n
     }
-    this.emit({ cycle: clock.t, component: storage.level, action: "overflow", count: live, instance: physicalInstance, detail: { capacity: level.capacity, resident } })
+    this.emit({
+      cycle: clock.t,
+      component: storage.level,
+      action: "overflow",
+      count: live,
+      iteration: this.iterationOf(storage.loopsAbove),
+      instance: physicalInstance,
+      detail: { capacity: level.capacity, resident }
+    })
     const list = Object.entries(resident).map(([k, n]) => `${k} ${n}`).join(", ")
     throw new SimulationError(
       "overflow",
