@@ -1,7 +1,9 @@
 /**
- * analytical/: the fast set-based model. `evaluate(spec)` computes the
+ * analytical/: the fast set-based model of docs/semantics.md (normative; code
+ * comments cite its rules as R4.3 and so on). `evaluate(spec)` computes the
  * `Stats` of a mapping in closed form: tiles are sets of boxes, uniform
- * steps are counted once and multiplied, and only boundary tiles and halos
+ * steps are counted once and multiplied (iteration classes), sums below the
+ * last branch are memoized by tile shape, and only boundary tiles and halos
  * are treated on their own, so the cost of one evaluation does not grow with
  * tensor sizes or trip counts.
  *
@@ -17,7 +19,7 @@ import { energyOf } from "./energy.ts"
 import { computeCycles, memoryCycles } from "./latency.ts"
 import { buildModel } from "./tile-inference.ts"
 
-/** Internal knobs for tests: `exhaustive` visits every iteration (brute force) instead of iteration classes. */
+/** Internal knobs for tests: `exhaustive` visits every iteration (brute force) instead of iteration classes and tile-shape memos. */
 export interface InternalOptions {
   readonly exhaustive?: boolean
 }
