@@ -111,6 +111,11 @@ export class Controller {
     this.markers = tensors.map((t) => new Marker(t.volume))
     this.peakCapacity = program.spec.architecture.levels.map(() => 0)
     this.viewsOf = storages.map(() => [])
+    // Peer forwarding (docs/semantics.md R5.4) is not simulated: say so rather than count parent reads instead.
+    const linked = program.spec.architecture.levels.find((l) => l.fanout.neighborLinks && l.fanout.x * l.fanout.y > 1)
+    if (linked !== undefined && loops.some((l) => l.spatial)) {
+      throw new SimulationError("mapping", `${linked.name} declares neighbor_links: true; peer forwarding (R5.4) is not simulated yet`)
+    }
     // One view per (storage node, tensor, Einsum below it that uses the tensor).
     for (const storage of storages) {
       for (const t of storage.tensors) {
