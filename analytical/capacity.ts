@@ -57,15 +57,15 @@ export const capacityNeeded = (model: Model): Record<string, number> => {
 
   /** Below the last branch on a path only its Einsum's loops split its op set: memoized by tile shape. */
   const belowMemo = new Map<string, Need>()
-  const needOfSet = (path: Path, j: number, set: TileSet): Need => {
+  const needOfSet = (path: Path, j: number, set: TileSet, shape: string): Need => {
     const node = path.nodes[j]!
     if (node.kind === "compute" || set.length === 0) return zero()
-    const key = `${path.einsum.name}|${j}|${shapeKey(set)}`
+    const key = `${path.einsum.name}|${j}|${shape}`
     const known = belowMemo.get(key)
     if (known !== undefined) return known
     let out: Need
     if (node.kind === "storage") {
-      out = [...needOfSet(path, j + 1, set)]
+      out = [...needOfSet(path, j + 1, set, shape)]
       let words = 0
       for (const tensor of node.tensors) {
         const access = model.accessOf(path.einsum, tensor)
@@ -76,8 +76,8 @@ export const capacityNeeded = (model: Model): Record<string, number> => {
       const loop = node as LoopNode
       const target = loop.kind === "spatial" ? model.targetIndex(path, j) : Infinity
       out = zero()
-      for (const c of model.classesOf(loop, set)) {
-        const part = needOfSet(path, j + 1, model.tileOf(loop, set, c.i))
+      for (const c of model.children(j, loop, set, shape)) {
+        const part = needOfSet(path, j + 1, c.set, c.key)
         for (let l = 0; l < out.length; l++) out[l] = l < target && loop.kind === "spatial" ? out[l]! + c.mult * part[l]! : Math.max(out[l]!, part[l]!)
       }
     }
@@ -87,7 +87,10 @@ export const capacityNeeded = (model: Model): Record<string, number> => {
 
   const need = (path: Path, j: number, it: ReadonlyArray<number>): Need => {
     const node = path.nodes[j]!
-    if (j === branchEnd(path)) return [...needOfSet(path, j, model.setsBefore(path, j, it).get(path.einsum.name) ?? [])]
+    if (j === branchEnd(path)) {
+      const set = model.setsBefore(path, j, it).get(path.einsum.name) ?? []
+      return [...needOfSet(path, j, set, shapeKey(set))]
+    }
     switch (node.kind) {
       case "compute":
         return zero()

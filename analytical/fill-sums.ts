@@ -70,28 +70,28 @@ export const fillSums = (model: Model, path: Path, j: number, tensor: string, un
 
   /** [Σ|occ| total, one, Σ resident total, one, peak] over the steps of node j below nodes[k]. */
   const memo = new Map<string, number[]>()
-  const rec = (k: number, set: TileSet): number[] => {
+  const rec = (k: number, set: TileSet, shape: string): number[] => {
     if (set.length === 0) return [0, 0, 0, 0, 0]
     if (k === j) {
       const n = card(occ(set))
       return [n, n, 0, 0, n]
     }
     const at = path.nodes[k]!
-    if (at.kind === "storage") return rec(k + 1, set)
-    const key = `${k}|${shapeKey(set)}`
+    if (at.kind === "storage") return rec(k + 1, set, shape)
+    const key = `${k}|${shape}`
     const known = memo.get(key)
     if (known !== undefined) return known
     const loop = at as LoopNode
     let out: number[]
     if (loop.kind === "spatial" && union.has(k)) {
       if (!separable(set, rankIndex.get(loop.rank)!)) throw new NotSeparable()
-      out = rec(k + 1, set)
+      out = rec(k + 1, set, shape)
     } else {
       out = [0, 0, 0, 0, 0]
       const spatialOwn = loop.kind === "spatial" && own.has(k)
-      const classes = model.classesOf(loop, set)
+      const classes = model.children(k, loop, set, shape)
       for (const c of classes) {
-        const sub = rec(k + 1, model.tileOf(loop, set, c.i))
+        const sub = rec(k + 1, c.set, c.key)
         out[0]! += c.mult * sub[0]!
         out[2]! += c.mult * sub[2]!
         if (!spatialOwn) {
@@ -199,7 +199,8 @@ export const fillSums = (model: Model, path: Path, j: number, tensor: string, un
   let one = 0
   let peak = 0
   forEachStep(model, path, start, (it, mult) => {
-    const r = rec(start, project(model.setsBefore(path, start, it).get(e.name) ?? []))
+    const set = project(model.setsBefore(path, start, it).get(e.name) ?? [])
+    const r = rec(start, set, shapeKey(set))
     total += mult * (r[0]! - r[2]!)
     one += mult * (r[1]! - r[3]!)
     peak = Math.max(peak, r[4]!)

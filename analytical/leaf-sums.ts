@@ -11,31 +11,12 @@ import type { LoopNode } from "../spec/mapping.ts"
 import { rankIndexOf } from "./projection.ts"
 import { forEachStep } from "./steps.ts"
 import type { Model, Path } from "./tile-inference.ts"
-import { bounds, card, separable, type TileSet } from "./tile-set.ts"
+import { card, separable, shapeKey, type TileSet } from "./tile-set.ts"
+
+export { shapeKey }
 
 /** The first node below the innermost branch node on the path (0 when there is none). */
 export const branchEnd = (path: Path): number => path.branchAbove[path.nodes.length - 1]! + 1
-
-/** A key equal for two sets exactly when (as written) one is a translate of the other. */
-export const shapeKey = (set: TileSet): string => {
-  if (set.length === 1) {
-    // One box: its translates differ only in their lower bounds.
-    let key = ""
-    for (const p of set[0]!) key += p.count === 1 ? "1," : `${p.step}:${p.count},`
-    return key
-  }
-  const b = bounds(set)
-  if (b === undefined) return "-"
-  let key = ""
-  for (const box of set) {
-    for (let d = 0; d < box.length; d++) {
-      const p = box[d]!
-      key += `${p.lo - b[d]![0]}:${p.count === 1 ? 1 : p.step}:${p.count},`
-    }
-    key += ";"
-  }
-  return key
-}
 
 /**
  * Raised when the instances of a spatial loop that is to be taken together do
@@ -74,28 +55,28 @@ export const leafSums = (
   const zero = new Array<number>(2 * k).fill(0)
   // Per node and shape: [total_0 .. total_k-1, one_0 .. one_k-1].
   const memo = new Map<string, number[]>()
-  const rec = (j: number, set: TileSet): number[] => {
+  const rec = (j: number, set: TileSet, shape: string): number[] => {
     const node = path.nodes[j]!
-    if (node.kind === "storage") return rec(j + 1, set)
+    if (node.kind === "storage") return rec(j + 1, set, shape)
     if (set.length === 0) return zero
     if (node.kind === "compute") {
       const out = new Array<number>(2 * k)
       for (let q = 0; q < k; q++) out[q] = out[k + q] = fs[q]!(set)
       return out
     }
-    const key = `${j}|${shapeKey(set)}`
+    const key = `${j}|${shape}`
     const known = memo.get(key)
     if (known !== undefined) return known
     const loop = node as LoopNode
     let result: number[]
     if (loop.kind === "spatial" && union.has(j)) {
       if (!separable(set, rankIndex.get(loop.rank)!)) throw new NotSeparable()
-      result = rec(j + 1, set)
+      result = rec(j + 1, set, shape)
     } else {
       result = new Array<number>(2 * k).fill(0)
       const spatialOwn = loop.kind === "spatial" && own.has(j)
-      for (const c of model.classesOf(loop, set)) {
-        const sub = rec(j + 1, model.tileOf(loop, set, c.i))
+      for (const c of model.children(j, loop, set, shape)) {
+        const sub = rec(j + 1, c.set, c.key)
         for (let q = 0; q < k; q++) {
           result[q]! += c.mult * sub[q]!
           if (!spatialOwn) result[k + q]! += c.mult * sub[k + q]!
@@ -108,7 +89,8 @@ export const leafSums = (
   }
   const sums = new Array<number>(2 * k).fill(0)
   forEachStep(model, path, start, (it, mult) => {
-    const sub = rec(start, model.setsBefore(path, start, it).get(path.einsum.name) ?? [])
+    const set = model.setsBefore(path, start, it).get(path.einsum.name) ?? []
+    const sub = rec(start, set, shapeKey(set))
     for (let q = 0; q < 2 * k; q++) sums[q]! += mult * sub[q]!
   })
   return fs.map((_, q) => ({ total: sums[q]!, one: sums[k + q]! }))
@@ -122,23 +104,23 @@ export const leafSum = (model: Model, path: Path, f: (set: TileSet) => number, u
 export const leafTime = (model: Model, path: Path): ((set: TileSet) => number) => {
   const opsPerCycle = model.spec.architecture.compute.opsPerCycle
   const memo = new Map<string, number>()
-  const rec = (j: number, set: TileSet): number => {
+  const rec = (j: number, set: TileSet, shape: string): number => {
     const node = path.nodes[j]!
-    if (node.kind === "storage") return rec(j + 1, set)
+    if (node.kind === "storage") return rec(j + 1, set, shape)
     if (set.length === 0) return 0
     if (node.kind === "compute") return Math.ceil(card(set) / opsPerCycle)
-    const key = `${j}|${shapeKey(set)}`
+    const key = `${j}|${shape}`
     const known = memo.get(key)
     if (known !== undefined) return known
     const loop = node as LoopNode
     let result = 0
-    for (const c of model.classesOf(loop, set)) {
-      const sub = rec(j + 1, model.tileOf(loop, set, c.i))
+    for (const c of model.children(j, loop, set, shape)) {
+      const sub = rec(j + 1, c.set, c.key)
       result = loop.kind === "spatial" ? Math.max(result, sub) : result + c.mult * sub
     }
     memo.set(key, result)
     return result
   }
   const start = branchEnd(path)
-  return (set) => rec(start, set)
+  return (set) => rec(start, set, shapeKey(set))
 }

@@ -12,7 +12,7 @@ import type { Spec } from "../spec/spec.ts"
 import type { Einsum, TensorAccess } from "../spec/workload.ts"
 import { findEinsum } from "../spec/workload.ts"
 import { fullOps, image, outputPreimage, ProjectionError, rankIndexOf, unsupportedAccess } from "./projection.ts"
-import { type Box, bounds, card, equalSets, separable, subtract, type TileSet, translate, translateUnion, union } from "./tile-set.ts"
+import { type Box, bounds, card, equalSets, separable, shapeKey, subtract, type TileSet, translate, translateUnion, union } from "./tile-set.ts"
 import { IterationMemo } from "./iteration-memo.ts"
 import { unsupported } from "./unsupported.ts"
 
@@ -33,6 +33,12 @@ export interface Path {
 export interface LoopClass {
   readonly i: number
   readonly mult: number
+}
+
+/** A class of tiles of a loop over a set: its representative tile and the tile's shape key. */
+export interface Child extends LoopClass {
+  readonly set: TileSet
+  readonly key: string
 }
 
 export interface Model {
@@ -57,6 +63,12 @@ export interface Model {
   separableAt(path: Path, j: number, it: ReadonlyArray<number>): boolean
   /** Iteration classes of a loop over a given op set of its head. */
   classesOf(loop: LoopNode, head: TileSet): LoopClass[]
+  /**
+   * The classes of the loop at nodes[j] over a set with shape key `key`, with their representative
+   * tiles, cached per evaluation by (node, shape): the tiles are those of the first set of that shape
+   * seen, so use them only for what does not change under translation.
+   */
+  children(j: number, loop: LoopNode, set: TileSet, key: string): ReadonlyArray<Child>
   /** Tile i of a loop over a given op set of its head. */
   tileOf(loop: LoopNode, head: TileSet, i: number): TileSet
   tripCount(path: Path, j: number, it: ReadonlyArray<number>): number
@@ -526,6 +538,24 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
     }
   }
 
+  const childCache = new Map<LoopNode, Map<string, ReadonlyArray<Child>>>()
+  const children = (_j: number, loop: LoopNode, set: TileSet, key: string): ReadonlyArray<Child> => {
+    let byShape = childCache.get(loop)
+    if (byShape === undefined) {
+      byShape = new Map()
+      childCache.set(loop, byShape)
+    }
+    let known = byShape.get(key)
+    if (known === undefined) {
+      known = classesOf(loop, set).map((c) => {
+        const tile = tileOf(loop, set, c.i)
+        return { i: c.i, mult: c.mult, set: tile, key: shapeKey(tile) }
+      })
+      byShape.set(key, known)
+    }
+    return known
+  }
+
   const separableAt = (path: Path, j: number, it: ReadonlyArray<number>): boolean => {
     const loop = path.nodes[j] as LoopNode
     return separable(setsBefore(path, j, it).get(loop.einsum) ?? [], rankIndex.get(loop.einsum)!.get(loop.rank)!)
@@ -536,6 +566,7 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
     paths,
     pathOf,
     separableAt,
+    children,
     exhaustive,
     levelIndex,
     targetIndex,

@@ -332,3 +332,24 @@ export const separable = (set: TileSet, d: number): boolean => {
   }
   return true
 }
+
+/** A key equal for two sets exactly when (as written) one is a translate of the other. */
+export const shapeKey = (set: TileSet): string => {
+  if (set.length === 1) {
+    // One box: its translates differ only in their lower bounds.
+    let key = ""
+    for (const p of set[0]!) key += p.count === 1 ? "1," : `${p.step}:${p.count},`
+    return key
+  }
+  const b = bounds(set)
+  if (b === undefined) return "-"
+  let key = ""
+  for (const box of set) {
+    for (let d = 0; d < box.length; d++) {
+      const p = box[d]!
+      key += `${p.lo - b[d]![0]}:${p.count === 1 ? 1 : p.step}:${p.count},`
+    }
+    key += ";"
+  }
+  return key
+}
