@@ -116,6 +116,36 @@ export class ViewInstance {
     if (kind === "read") return (this.readStamp ??= new Float64Array(volume).fill(-1))
     return (this.writeStamp ??= new Float64Array(volume).fill(-1))
   }
+  /** Windows of the current run of the outermost multicast loop, when they interleave (temporal loops below it). */
+  private windowSets: { read: { epoch: number; sets: Map<number, Set<number>> }; write: { epoch: number; sets: Map<number, Set<number>> } } | null = null
+  /**
+   * True the first time element `x` is served (read) or received (write) in window `key`. With
+   * temporal loops below the outermost multicast loop, one instance runs all its windows before
+   * the next instance starts, so windows interleave and a last-key stamp is not enough.
+   */
+  firstInWindow(kind: "read" | "write", x: number, key: number, window: Window, volume: number): boolean {
+    if (window.temporal.length === 0) {
+      const stamps = this.stamps(kind, volume)
+      if (stamps[x] === key) return false
+      stamps[x] = key
+      return true
+    }
+    this.windowSets ??= { read: { epoch: -1, sets: new Map() }, write: { epoch: -1, sets: new Map() } }
+    const state = this.windowSets[kind]
+    const epoch = Math.floor(key / window.radix)
+    if (state.epoch !== epoch) {
+      state.epoch = epoch
+      state.sets.clear()
+    }
+    let set = state.sets.get(key)
+    if (set === undefined) {
+      set = new Set()
+      state.sets.set(key, set)
+    }
+    if (set.has(x)) return false
+    set.add(x)
+    return true
+  }
 }
 
 /** Spatial loops between a parent node and a child, and the temporal loops that tell their windows apart. */

@@ -528,13 +528,15 @@ export class Controller {
 
   /** After a producer's branch: what it produced is complete wherever it now sits above the branch. */
   private completeProduction(branch: BranchSim, production: Production): void {
-    for (const storage of branch.storageAbove) {
-      if (!storage.tensors.includes(production.tensor)) continue
-      const physical = this.physicals.get(`${storage.id}:${production.tensor}`)!
-      const inst = physical.instances.get(this.instanceOf(storage))
-      if (inst === undefined) continue
-      for (const x of production.elements) if (inst.count.get(x) > 0) inst.valid.set(x, 1)
-    }
+    // The finished values sit in the lowest holder above the branch (the producer's branch drained
+    // into it); holders further up get them only when they are drained there (see drain).
+    let lowest: StorageSim | undefined
+    for (const storage of branch.storageAbove) if (storage.tensors.includes(production.tensor)) lowest = storage
+    if (lowest === undefined) return
+    const physical = this.physicals.get(`${lowest.id}:${production.tensor}`)!
+    const inst = physical.instances.get(this.instanceOf(lowest))
+    if (inst === undefined) return
+    for (const x of production.elements) if (inst.count.get(x) > 0) inst.valid.set(x, 1)
   }
 
   // ---------------------------------------------------------------- branches
@@ -770,11 +772,7 @@ export class Controller {
   /** Count a parent read unless another instance in the same window already received the element (multicast). */
   private readParent(view: View, parentInst: number, x: number, key: number): boolean {
     const parent = view.parent!
-    if (key >= 0) {
-      const stamps = parent.instance(parentInst).stamps("read", view.tensor.volume)
-      if (stamps[x] === key) return false
-      stamps[x] = key
-    }
+    if (key >= 0 && !parent.instance(parentInst).firstInWindow("read", x, key, view.window, view.tensor.volume)) return false
     parent.reads++
     view.servedByParent++
     return true
@@ -789,7 +787,7 @@ export class Controller {
     const physical = view.physical
     if (view.isOutput && vi.dirty!.get(x) === 1) {
       vi.dirty!.set(x, 0)
-      words = this.drain(view, x, parentInst, key)
+      words = this.drain(view, x, inst, parentInst, key)
     }
     const pi = physical.instance(inst)
     // The outermost level is a backing store: it never loses a value (R4.9).
@@ -810,35 +808,67 @@ export class Controller {
     return words
   }
 
-  private pullDirty(view: View, inst: number, x: number, key: number): void {
-    const child = view.child!
-    for (const [ci, cvi] of child.instances) {
-      if (cvi.held.get(x) !== 1 || cvi.dirty!.get(x) !== 1) continue
-      if (this.parentInstanceFor(child, ci) !== inst) continue
-      if (child.child !== null) this.pullDirty(child, ci, x, key)
-      cvi.dirty!.set(x, 0)
-      this.drain(child, x, inst, child.window.multicast.length === 0 ? -1 : -key)
+  /**
+   * An element a finer step needs that the view's tile (decided at its coarser step) does not
+   * hold enters now, from the parent (itself filled late if need be). It is a fill like any
+   * other: counted, charged to the ports, and evicted at the node's next step.
+   */
+  private lateFill(view: View, inst: number, x: number, clock: Clock | null): void {
+    const parent = view.parent
+    let parentInst = -1
+    if (parent !== null) {
+      parentInst = this.parentInstanceFor(view, inst)
+      if (parent.instance(parentInst).held.get(x) !== 1) this.lateFill(parent, parentInst, x, clock)
+    }
+    const vi = view.instance(inst)
+    const outcome = this.fill(view, vi, inst, x, parentInst, this.windowKey(view.window))
+    if (vi.list.length > view.occupancy) view.occupancy = vi.list.length
+    if (clock !== null) {
+      if (parent !== null && (outcome === 1 || outcome === 4)) {
+        const arrive = this.portsOf(parent.storage.physical, this.physicalInstanceOf(parent.storage, parentInst)).read.transfer(outcome === 1 ? 1 : 0, clock.t)
+        const stored = this.portsOf(view.storage.physical, this.physicalInstanceOf(view.storage, inst)).write.transfer(1, clock.t)
+        const ready = Math.max(arrive, stored)
+        if (ready > clock.t) {
+          clock.stall += ready - clock.t
+          clock.t = ready
+        }
+      }
+      this.checkCapacity(view.storage, inst, clock)
     }
   }
 
-  private drain(view: View, x: number, parentInst: number, key: number): number {
+  private pullDirty(view: View, inst: number, x: number, key: number): void {
+    const child = view.child!
+    for (const [ci, cvi] of child.instances) {
+      if (cvi.held.get(x) !== 1) continue
+      if (this.parentInstanceFor(child, ci) !== inst) continue
+      // The newest partial sum may sit further down: bring it up level by level.
+      if (child.child !== null) this.pullDirty(child, ci, x, key)
+      if (cvi.dirty!.get(x) !== 1) continue
+      cvi.dirty!.set(x, 0)
+      this.drain(child, x, ci, inst, child.window.multicast.length === 0 ? -1 : -key)
+    }
+  }
+
+  private drain(view: View, x: number, childInst: number, parentInst: number, key: number): number {
     const physical = view.physical
     const parent = view.parent
     if (parent === null) return 0
     const delta = physical.values[x]! - physical.drained![x]!
     physical.drained![x] = physical.values[x]!
     parent.physical.values[x]! += delta
-    const pvi = parent.instance(parentInst)
+    let pvi = parent.instance(parentInst)
+    // A coarser buffer's tile was decided before the finer steps below it ran; what they touched beyond it enters now.
     if (pvi.held.get(x) !== 1) {
-      throw new SimulationError("mapping", `${view.key}: draining ${elementName(view.tensor.name, view.tensor.shape, x)} to ${parent.storage.level}, which does not hold it`)
+      this.lateFill(parent, parentInst, x, null)
+      pvi = parent.instance(parentInst)
     }
     pvi.dirty!.set(x, 1)
-    parent.physical.instance(parentInst).valued.set(x, 1)
-    if (key >= 0) {
-      const stamps = pvi.stamps("write", view.tensor.volume)
-      if (stamps[x] === key) return 0
-      stamps[x] = key
-    }
+    const parentPhysical = parent.physical.instance(parentInst)
+    parentPhysical.valued.set(x, 1)
+    // A complete value arriving makes the parent's copy complete too.
+    if (physical.instances.get(childInst)?.valid.get(x) === 1) parentPhysical.valid.set(x, 1)
+    if (key >= 0 && !pvi.firstInWindow("write", x, key, view.window, view.tensor.volume)) return 0
     parent.writes++
     return 1
   }
@@ -864,7 +894,7 @@ export class Controller {
               const x = vi.list.data[i]!
               if (vi.dirty!.get(x) !== 1) continue
               vi.dirty!.set(x, 0)
-              words += this.drain(view, x, parentInst, this.flushKey(view, key))
+              words += this.drain(view, x, inst, parentInst, this.flushKey(view, key))
             }
           }
           if (words > 0 && view.parent !== null) this.portsOf(view.parent.storage.physical, this.physicalInstanceOf(view.parent.storage, parentInst)).write.transfer(words, clock.t)
@@ -1068,23 +1098,16 @@ export class Controller {
           let x = access.base
           for (let r = 0; r < ranks; r++) x += access.linear[r]! * point[r]!
           const vi = insts[i]!
-          if (vi.held.get(x) !== 1) this.missingOperand(source.view, x)
+          if (vi.held.get(x) !== 1) this.lateFill(source.view, instIds[i]!, x, clock)
           const valid = valids[i]!
           if (valid !== null && valid.get(x) !== 1) this.unproduced(source.view, einsum.name, x)
           product *= source.view.physical.values[x]!
           if (single || this.markers[access.tensor]!.mark(x)) {
             const key = keys[i]!
-            if (key < 0) source.view.reads++
-            else {
-              const stamps = vi.stamps("read", source.view.tensor.volume)
-              if (stamps[x] !== key) {
-                stamps[x] = key
-                source.view.reads++
-              }
-            }
+            if (key < 0 || vi.firstInWindow("read", x, key, source.window, source.view.tensor.volume)) source.view.reads++
           }
         }
-        if (outVi.held.get(o) !== 1) this.missingOperand(out.view, o)
+        if (outVi.held.get(o) !== 1) this.lateFill(out.view, instIds[nIn]!, o, clock)
         outValues[o]! += product
         outDirty.set(o, 1)
         if (single || this.markers[outTensor.id]!.mark(o)) {
@@ -1092,11 +1115,7 @@ export class Controller {
           // Partials of one element from several units in one window reduce into one update (R5.3).
           const key = keys[nIn]!
           let counted = true
-          if (key >= 0) {
-            const writeStamps = outVi.stamps("write", volume)
-            if (writeStamps[o] === key) counted = false
-            else writeStamps[o] = key
-          }
+          if (key >= 0 && !outVi.firstInWindow("write", o, key, out.window, volume)) counted = false
           if (counted) {
             out.view.writes++
             if (outValued.get(o) === 1 || countFirst) out.view.reads++
@@ -1163,10 +1182,6 @@ export class Controller {
       }
     }
     this.pendingCompute.clear()
-  }
-
-  private missingOperand(view: View, x: number): never {
-    throw new SimulationError("mapping", `${view.einsum.name} needs ${elementName(view.tensor.name, view.tensor.shape, x)} from ${view.storage.level}, which does not hold it (a simulator invariant failed)`)
   }
 
   private unproduced(view: View, consumer: string, x: number): never {
