@@ -726,8 +726,24 @@ export class Controller {
     const physical = view.physical
     const pi = physical.instance(inst)
     let outcome: number
-    if (pi.count.get(x) > 0) outcome = 3
-    else {
+    if (pi.count.get(x) > 0) {
+      outcome = 3
+      // Already here, but only as another Einsum's zero-pending or partial copy: a reader needs the
+      // complete value, so it comes down from the parent if the parent has it (R4.3 case 2).
+      const parent = view.parent
+      if (!view.isOutput && pi.valid.get(x) !== 1 && parent !== null) {
+        const parentPhysical = parent.physical.instance(parentInst)
+        if (parentPhysical.valued.get(x) === 1 && (parentPhysical.valid.get(x) === 1 || view.tensor.producer < 0)) {
+          outcome = this.readParent(view, parentInst, x, key) ? 1 : 4
+          view.writes++
+          view.delivered++
+          physical.values[x] = parent.physical.values[x]!
+          if (physical.drained !== null) physical.drained[x] = physical.values[x]!
+          pi.valid.set(x, 1)
+          pi.valued.set(x, 1)
+        }
+      }
+    } else {
       // One physical entry, counted under the first Einsum (in leaf order) that takes it.
       view.fills++
       const parent = view.parent
