@@ -759,14 +759,17 @@ export class Controller {
       } else {
         const parentPhysical = parent.physical.instance(parentInst)
         if (view.isOutput) {
-          if (parentPhysical.valued.get(x) === 1 || countFirst) {
-            // A partial sum goes down to one instance; the others start from zero (reduced on drain).
-            if (this.readParent(view, parentInst, x, key)) {
-              view.writes++
-              view.delivered++
-              pi.valued.set(x, 1)
-              outcome = 1
-            } else outcome = 2
+          // The first instance to enter the element in a window decides for the window: a partial sum
+          // goes down to it; every other instance starts from zero (reduced on drain). Deciding once per
+          // window also keeps the decision at the window's time when instances run one after another.
+          const first = key < 0 || parent.instance(parentInst).firstInWindow("read", x, key, view.window, view.tensor.volume)
+          if (first && (parentPhysical.valued.get(x) === 1 || countFirst)) {
+            parent.reads++
+            view.servedByParent++
+            view.writes++
+            view.delivered++
+            pi.valued.set(x, 1)
+            outcome = 1
           } else outcome = 2
         } else if (parentPhysical.valued.get(x) === 1 && (parentPhysical.valid.get(x) === 1 || view.tensor.producer < 0)) {
           outcome = this.readParent(view, parentInst, x, key) ? 1 : 4
