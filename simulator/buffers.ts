@@ -181,6 +181,8 @@ export class View {
   child: View | null = null
   /** This step's tile (reused between steps). */
   readonly next = new ElementList()
+  /** What the step may touch, when finer steps below decide it (evictions keep these). */
+  superset: ElementList | null = null
   window: Window = { multicast: [], temporal: [], radix: 1 }
   readonly storage: StorageSim
   readonly tensor: TensorInfo

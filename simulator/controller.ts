@@ -89,6 +89,7 @@ export class Controller {
   private readonly leafPorts: Ports[] = []
   /** Storage nodes the current list is about to step (for the residency test before their step). */
   private steppingNow = new Set<StorageSim>()
+  private steppedBelow = new Set<StorageSim>()
   private opsDone = 0
   private nextProgress = 1 << 16
   computeBusy = 0
@@ -281,12 +282,25 @@ export class Controller {
           return
         case "storage": {
           const branch = this.listBranch.get(list)
+          let keep: Map<View, ElementList> | null = null
           if (branch !== null && branch !== undefined && node.einsums.length > 1) {
             this.steppingNow = new Set(list.slice(i).filter((n): n is StorageSim => n.kind === "storage"))
+            // What this step may touch: data held further down may be gone before the finer steps need it,
+            // so elements are kept unless no finer step could need them (the superset)...
+            this.steppedBelow = new Set(list.slice(i + 1).filter((n): n is StorageSim => n.kind === "storage"))
+            this.infer(branch, false)
+            keep = new Map()
+            for (const view of this.viewsOf[node.id]!) {
+              const superset = (view.superset ??= new ElementList())
+              footprint(view.einsum, this.opSets[view.einsum.id]!, view.access, view.tensor, superset, this.markers[view.tensor.id]!)
+              keep.set(view, superset)
+            }
+            this.steppedBelow = new Set()
+            // ...and filled with what the step needs given what is available now; finer steps fill the rest late.
             this.infer(branch, false)
             this.steppingNow = new Set()
           }
-          this.stepStorage(node, clock)
+          this.stepStorage(node, clock, keep)
           break
         }
         case "sequential":
@@ -402,7 +416,7 @@ export class Controller {
   private validAbove(branch: BranchSim, tensor: number, x: number, instances: Map<StorageSim, number>): boolean {
     for (const storage of branch.storageAbove) {
       // A node that keeps nothing across steps, about to take its next step, retains nothing for it.
-      if (!storage.tensors.includes(tensor) || (!storage.exploitsReuse && this.steppingNow.has(storage))) continue
+      if (!storage.tensors.includes(tensor) || (!storage.exploitsReuse && this.steppingNow.has(storage)) || this.steppedBelow.has(storage)) continue
       const physical = this.physicals.get(`${storage.id}:${tensor}`)!
       const inst = physical.instances.get(instances.get(storage)!)
       if (inst !== undefined && inst.valid.get(x) === 1) return true
@@ -593,7 +607,7 @@ export class Controller {
 
   // ---------------------------------------------------------------- storage steps
 
-  private stepStorage(storage: StorageSim, clock: Clock): void {
+  private stepStorage(storage: StorageSim, clock: Clock, keep: Map<View, ElementList> | null = null): void {
     this.flushCompute(clock)
     const inst = this.instanceOf(storage)
     const ports = this.portsOf(storage.physical, this.physicalInstanceOf(storage, inst))
@@ -610,7 +624,8 @@ export class Controller {
       footprint(view.einsum, set, view.access, view.tensor, next, this.markers[view.tensor.id]!)
       const marker = this.markers[view.tensor.id]!
       marker.next()
-      for (let i = 0; i < next.length; i++) marker.mark(next.data[i]!)
+      const keepTile = keep?.get(view) ?? next
+      for (let i = 0; i < keepTile.length; i++) marker.mark(keepTile.data[i]!)
       const parentInst = view.parent === null ? -1 : this.instanceOf(view.parent.storage)
       const key = this.windowKey(view.window)
       let evicted = 0
