@@ -416,7 +416,9 @@ export class Controller {
   private validAbove(branch: BranchSim, tensor: number, x: number, instances: Map<StorageSim, number>): boolean {
     for (const storage of branch.storageAbove) {
       // A node that keeps nothing across steps, about to take its next step, retains nothing for it.
-      if (!storage.tensors.includes(tensor) || (!storage.exploitsReuse && this.steppingNow.has(storage)) || this.steppedBelow.has(storage)) continue
+      // (The outermost level is a backing store: what it holds is never gone.)
+      const mayLose = storage.physical !== 0 && ((!storage.exploitsReuse && this.steppingNow.has(storage)) || this.steppedBelow.has(storage))
+      if (!storage.tensors.includes(tensor) || mayLose) continue
       const physical = this.physicals.get(`${storage.id}:${tensor}`)!
       const inst = physical.instances.get(instances.get(storage)!)
       if (inst !== undefined && inst.valid.get(x) === 1) return true
