@@ -172,11 +172,12 @@ export class Controller {
     const windows = (list: ReadonlyArray<SimNode>): void => {
       const last = list[list.length - 1]
       if (last !== undefined && last.kind === "pipeline") {
-        let loop: LoopSim | undefined
-        for (const node of list) {
-          if (node.kind === "loop" && !node.spatial) loop = node
-          else if (node.kind === "loop") loop = undefined
-          if (node.kind === "storage" && loop !== undefined) this.pipelineWindow.set(node, { width: last.branches.length, loop })
+        // Only a temporal loop whose remaining nodes are storage nodes and then the pipeline (R9.2).
+        let at = list.length - 2
+        while (at >= 0 && list[at]!.kind === "storage") at--
+        const loop = list[at]
+        if (loop !== undefined && loop.kind === "loop" && !loop.spatial) {
+          for (const node of list.slice(at + 1)) if (node.kind === "storage") this.pipelineWindow.set(node, { width: last.branches.length, loop })
         }
       }
       for (const node of list) if (node.kind === "sequential" || node.kind === "pipeline") node.branches.forEach(windows)
