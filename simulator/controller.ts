@@ -593,7 +593,8 @@ export class Controller {
       const stage: Clock = { t: begin, issue: Math.max(clock.issue, clocks[b]!), stall: 0 }
       this.runList(list, 0, stage)
       this.flushCompute(stage)
-      this.flush(this.branchStorages.get(list)!, false, stage)
+      // A stage hands on what later stages read (intermediates); its other contents stay until evicted (R4.4).
+      this.flush(this.branchStorages.get(list)!, false, stage, false, true)
       for (const p of productions) if (childEinsums[b]!.has(p.producer)) this.completeProduction(branch, p)
       clocks[b] = stage.t
       clock.stall += stage.stall
@@ -911,13 +912,14 @@ export class Controller {
   }
 
   /** Write back (and with `evict`, drop) everything the storage nodes hold, innermost first. */
-  private flush(storages: ReadonlyArray<StorageSim>, evict: boolean, clock: Clock, final = false): void {
+  private flush(storages: ReadonlyArray<StorageSim>, evict: boolean, clock: Clock, final = false, intermediatesOnly = false): void {
     const key = -1 - ++this.stamps.next
     for (const storage of storages) {
       if (evict && this.pipelineWindow.has(storage)) this.releaseWindow(storage)
       for (const view of this.viewsOf[storage.id]!) {
         // At the end, the outermost copy of every tensor stays: that is where the results are.
         if (final && view.parent === null) continue
+        if (intermediatesOnly && view.tensor.role !== "intermediate") continue
         for (const [inst, vi] of view.instances) {
           if (vi.list.length === 0) continue
           const parentInst = view.parent === null ? -1 : this.parentInstanceFor(view, inst)
