@@ -288,7 +288,11 @@ export class Controller {
             this.steppingNow = new Set(list.slice(i).filter((n): n is StorageSim => n.kind === "storage"))
             // What this step may touch: data held further down may be gone before the finer steps need it,
             // so elements are kept unless no finer step could need them (the superset)...
-            this.steppedBelow = new Set(list.slice(i + 1).filter((n): n is StorageSim => n.kind === "storage"))
+            // (Only nodes below a loop of this list step again within this step; the others step once, right after.)
+            const firstLoop = list.findIndex((n, k) => k > i && n.kind === "loop")
+            this.steppedBelow = new Set(firstLoop < 0 ? [] : list.slice(firstLoop).filter((n): n is StorageSim => n.kind === "storage"))
+          }
+          if (branch !== null && branch !== undefined && node.einsums.length > 1 && this.steppedBelow.size > 0) {
             this.infer(branch, false)
             keep = new Map()
             for (const view of this.viewsOf[node.id]!) {
@@ -297,7 +301,10 @@ export class Controller {
               keep.set(view, superset)
             }
             this.steppedBelow = new Set()
+          }
+          if (branch !== null && branch !== undefined && node.einsums.length > 1) {
             // ...and filled with what the step needs given what is available now; finer steps fill the rest late.
+            this.steppedBelow = new Set()
             this.infer(branch, false)
             this.steppingNow = new Set()
           }
