@@ -5,14 +5,17 @@
  * max over its tiles; a spatial loop sums its tiles for levels above its
  * target (partitions of one physical instance, R5.1) and takes the max
  * otherwise; sequential branches free their storage when they end (max),
- * pipeline branches coexist (sum), and a pipeline directly under a temporal
- * loop keeps up to min(n, T) iterations in flight (R9.2).
+ * pipeline branches coexist (sum), and a pipeline keeps up to min(n, T)
+ * iterations of its chain (the temporal loops of its node list) in flight
+ * (R9.2).
  */
 import type { BranchNode, LoopNode, StorageNode } from "../spec/mapping.ts"
 import { findEinsum } from "../spec/workload.ts"
 import { branchEnd, shapeKey } from "./leaf-sums.ts"
 import type { Model, Path } from "./tile-inference.ts"
+import { forEachJoint, isListStart, jointCount, pipelineEnding, successor, temporalLoops, windowStarts } from "./pipeline-chain.ts"
 import { card, type TileSet, union } from "./tile-set.ts"
+import { unsupported } from "./unsupported.ts"
 
 /** Words per physical level index. */
 type Need = number[]
@@ -43,16 +46,6 @@ export const capacityNeeded = (model: Model): Record<string, number> => {
 
   const combine = (into: Need, from: Need, f: (a: number, b: number) => number) => {
     for (let l = 0; l < into.length; l++) into[l] = f(into[l]!, from[l]!)
-  }
-
-  /** The pipeline node ending the run of storage nodes right below nodes[j], or -1. */
-  const pipelineRightBelow = (path: Path, j: number): number => {
-    for (let k = j + 1; k < path.nodes.length; k++) {
-      const node = path.nodes[k]!
-      if (node.kind === "pipeline") return k
-      if (node.kind !== "storage") return -1
-    }
-    return -1
   }
 
   /** Below the last branch on a path only its Einsum's loops split its op set: memoized by tile shape. */
@@ -91,6 +84,10 @@ export const capacityNeeded = (model: Model): Record<string, number> => {
       const set = model.setsBefore(path, j, it).get(path.einsum.name) ?? []
       return [...needOfSet(path, j, set, shapeKey(set))]
     }
+    if (isListStart(path, j)) {
+      const at = pipelineEnding(path, j)
+      if (at >= 0) return chainNeed(path, j, at, it.slice(0, path.loopsBefore[j]!))
+    }
     switch (node.kind) {
       case "compute":
         return zero()
@@ -114,8 +111,6 @@ export const capacityNeeded = (model: Model): Record<string, number> => {
         const prefix = it.slice(0, k)
         const classes = model.loopClasses(path, j, prefix)
         if (loop.kind === "temporal") {
-          const at = pipelineRightBelow(path, j)
-          if (at >= 0) return pipelineWindow(path, j, at, prefix)
           const out = zero()
           for (const c of classes) combine(out, need(path, j + 1, [...prefix, c.i]), Math.max)
           return out
@@ -131,25 +126,44 @@ export const capacityNeeded = (model: Model): Record<string, number> => {
     }
   }
 
-  /** R9.2: a temporal loop over storage nodes and a pipeline of n branches keeps W = min(n, T) iterations in flight. */
-  const pipelineWindow = (path: Path, j: number, at: number, prefix: ReadonlyArray<number>): Need => {
+  /**
+   * R9.2: the list from nodes[start] down to a pipeline of n branches at nodes[at]. Its chain (the
+   * temporal loops of the list) runs T joint iterations, W = min(n, T) of them in flight: each storage
+   * node of the list holds the union of its tiles over W consecutive iterations (iterations that differ
+   * only in loops below the node share its tile), and each branch reserves its own peak.
+   */
+  const chainNeed = (path: Path, start: number, at: number, it: ReadonlyArray<number>): Need => {
     const pipeline = path.nodes[at] as BranchNode
-    const trips = model.tripCount(path, j, prefix)
-    const width = Math.min(pipeline.branches.length, trips)
-    const starts = new Set<number>()
-    for (const c of model.loopClasses(path, j, prefix)) {
-      for (let t = c.i; t < Math.min(c.i + width + 1, c.i + c.mult); t++) starts.add(t)
-      for (let t = Math.max(c.i, c.i + c.mult - width - 1); t < c.i + c.mult; t++) starts.add(t)
+    const loops = temporalLoops(path, start, at)
+    for (let k = start; k < at; k++) {
+      const node = path.nodes[k]!
+      if (node.kind === "spatial") throw unsupported(spec, node.path, "a spatial loop in the node list of a pipeline node (R9.2 window per instance)")
     }
+    const width = Math.min(pipeline.branches.length, jointCount(model, path, loops, it, pipeline.branches.length))
     const out = zero()
-    for (let k = j + 1; k < at; k++) {
-      const node = path.nodes[k] as StorageNode
+    for (let k = start; k < at; k++) {
+      const node = path.nodes[k]!
+      if (node.kind !== "storage") continue
+      const above = loops.filter((l) => l < k)
+      const below = loops.filter((l) => l > k)
       let peak = 0
-      for (const t of starts) {
+      for (const first of windowStarts(model, path, above, it, width)) {
+        // The window that starts at the last iteration below `first` reaches furthest: it covers the
+        // following values of the loops above the node until W - 1 more iterations are in.
+        const cover = [first]
+        let remaining = width - 1
+        let current = first
+        while (remaining > 0) {
+          const next = successor(model, path, above, current)
+          if (next === undefined) break
+          cover.push(next)
+          remaining -= jointCount(model, path, below, next, remaining)
+          current = next
+        }
         let total = 0
         for (const tensor of node.tensors) {
           let set: TileSet = []
-          for (let w = t; w < Math.min(t + width, trips); w++) set = union(set, held(node, k, tensor, [...prefix, w]))
+          for (const c of cover) set = union(set, held(node, k, tensor, c))
           total += card(set)
         }
         peak = Math.max(peak, total)
@@ -159,7 +173,7 @@ export const capacityNeeded = (model: Model): Record<string, number> => {
     for (const branch of pipeline.branches) {
       const branchPath = model.pathOf(branch[0]!.einsums[0]!)
       const peak = zero()
-      for (const c of model.loopClasses(path, j, prefix)) combine(peak, need(branchPath, at + 1, [...prefix, c.i]), Math.max)
+      forEachJoint(model, path, loops, it, (full) => combine(peak, need(branchPath, at + 1, full), Math.max))
       combine(out, peak, (a, b) => a + b)
     }
     return out

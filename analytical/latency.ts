@@ -2,14 +2,16 @@
  * Latency (section 10): compute time by the recursion of 10.1 (a leaf step
  * takes ceil(ops of its tile / ops per cycle); spatial instances run in
  * lock-step; temporal loops and branches add up), a pipeline of n branches
- * directly under a temporal loop overlapping its iterations by the
- * recurrence of 10.2, against each physical level's transfer time for its
+ * overlapping the iterations of its chain (the temporal loops of its node
+ * list) by the recurrence of 10.2, against each physical level's transfer time for its
  * busiest instance (10.3). The larger wins.
  */
 import type { BranchNode, LoopNode } from "../spec/mapping.ts"
 import type { Model, Path } from "./tile-inference.ts"
 import { branchEnd, leafTime } from "./leaf-sums.ts"
+import { isListStart, pipelineEnding, temporalLoops } from "./pipeline-chain.ts"
 import { card, type TileSet } from "./tile-set.ts"
+import { unsupported } from "./unsupported.ts"
 
 export const computeCycles = (model: Model): number => {
   const opsPerCycle = model.spec.architecture.compute.opsPerCycle
@@ -26,6 +28,10 @@ export const computeCycles = (model: Model): number => {
       }
       return time(model.setsBefore(path, j, it).get(path.einsum.name) ?? [])
     }
+    if (isListStart(path, j)) {
+      const at = pipelineEnding(path, j)
+      if (at >= 0) return pipelined(path, j, at, it.slice(0, path.loopsBefore[j]!))
+    }
     switch (node.kind) {
       case "storage":
         return walk(path, j + 1, it)
@@ -40,8 +46,6 @@ export const computeCycles = (model: Model): number => {
         return total
       }
       default: {
-        const pipelineAt = pipelineBelow(path, j)
-        if (pipelineAt >= 0) return pipelined(path, j, pipelineAt, it)
         const k = path.loopsBefore[j]!
         let total = 0
         for (const c of model.loopClasses(path, j, it)) {
@@ -54,64 +58,69 @@ export const computeCycles = (model: Model): number => {
     }
   }
 
-  /** Index of the pipeline node right below the temporal loop at nodes[j] (only storage nodes between), or -1. */
-  const pipelineBelow = (path: Path, j: number): number => {
-    if (path.nodes[j]!.kind !== "temporal") return -1
-    for (let k = j + 1; k < path.nodes.length; k++) {
-      const node = path.nodes[k]!
-      if (node.kind === "pipeline") return k
-      if (node.kind !== "storage") return -1
-    }
-    return -1
-  }
-
   /**
-   * R10.2: f(t, s) = max(f(t, s-1), f(t-1, s), [s = 0] f(t-n, n-1)) + L(t, s). A run of identical
-   * iterations reaches a state that only shifts by a constant per iteration; from there the run is
-   * counted in closed form (the recurrence is max-plus linear, so a shifted state stays shifted).
+   * 10.2: the list from nodes[start] down to a pipeline of n branches at nodes[at] runs the joint
+   * iterations of its chain (the temporal loops of the list, R9.2) through the recurrence
+   * f(t, s) = max(f(t, s-1), f(t-1, s), [s = 0] f(t-n, n-1)) + L(t, s). A run of identical
+   * iterations (or of identical blocks of inner iterations) reaches a state that only shifts by a
+   * constant per repetition; from there the run is counted in closed form (the recurrence is
+   * max-plus linear, so a shifted state stays shifted).
    */
-  const pipelined = (path: Path, j: number, at: number, it: ReadonlyArray<number>): number => {
+  const pipelined = (path: Path, start: number, at: number, it: ReadonlyArray<number>): number => {
     const node = path.nodes[at] as BranchNode
     const n = node.branches.length
-    const prefix = it.slice(0, path.loopsBefore[j]!)
-    const stages = (t: number) => node.branches.map((branch) => walk(model.pathOf(branch[0]!.einsums[0]!), at + 1, [...prefix, t]))
-    // rows[k] = f(t - k, .) for the last n iterations (most recent first).
+    const loops = temporalLoops(path, start, at)
+    for (let k = start; k < at; k++) {
+      const inner = path.nodes[k]!
+      if (inner.kind === "spatial") throw unsupported(model.spec, inner.path, "a spatial loop in the node list of a pipeline node (10.2 per instance)")
+    }
+    const stages = (full: ReadonlyArray<number>) => node.branches.map((branch) => walk(model.pathOf(branch[0]!.einsums[0]!), at + 1, full))
+    // rows[k] = f(t - k, .) for the last n + 1 iterations (most recent first).
     let rows: number[][] = []
-    const row = (k: number): number[] | undefined => rows[k]
-    const step = (L: number[]) => {
+    let offset = 0
+    const step = (L: ReadonlyArray<number>) => {
       const next: number[] = new Array<number>(n).fill(0)
       for (let s = 0; s < n; s++) {
-        let start = s > 0 ? next[s - 1]! : 0
-        const up = row(0)
-        if (up !== undefined) start = Math.max(start, up[s]!)
+        let begin = s > 0 ? next[s - 1]! : 0
+        const up = rows[0]
+        if (up !== undefined) begin = Math.max(begin, up[s]!)
         if (s === 0) {
-          const back = row(n - 1)
-          if (back !== undefined) start = Math.max(start, back[n - 1]!)
+          const back = rows[n - 1]
+          if (back !== undefined) begin = Math.max(begin, back[n - 1]!)
         }
-        next[s] = start + L[s]!
+        next[s] = begin + L[s]!
       }
       rows = [next, ...rows].slice(0, n + 1)
     }
-    const shifted = (): number | undefined => {
-      if (rows.length < n + 1) return undefined
-      const delta = rows[0]![0]! - rows[1]![0]!
-      for (let k = 0; k + 1 < rows.length; k++) for (let s = 0; s < n; s++) if (rows[k]![s]! - rows[k + 1]![s]! !== delta) return undefined
+    /** The constant by which the state moved since `before`, if it moved uniformly (and is complete). */
+    const shiftSince = (before: ReadonlyArray<ReadonlyArray<number>>): number | undefined => {
+      if (before.length < n || rows.length < n) return undefined
+      const delta = rows[0]![0]! - before[0]![0]!
+      for (let k = 0; k < n; k++) for (let s = 0; s < n; s++) if (rows[k]![s]! - before[k]![s]! !== delta) return undefined
       return delta
     }
-    let offset = 0
-    for (const c of model.loopClasses(path, j, prefix)) {
-      const L = stages(c.i)
-      let done = 0
-      while (done < c.mult) {
-        const delta = done > n ? shifted() : undefined
-        if (delta !== undefined) {
-          offset += (c.mult - done) * delta
-          break
+    /** Feed the joint iterations of loops[q..] below the prefix `prefix`. */
+    const feed = (q: number, prefix: ReadonlyArray<number>): void => {
+      const j = loops[q]!
+      const k = path.loopsBefore[j]!
+      const base = prefix.slice(0, k)
+      for (const c of model.loopClasses(path, j, base)) {
+        const full = [...base, c.i]
+        const L = q + 1 === loops.length ? stages(full) : undefined
+        for (let done = 0; done < c.mult; done++) {
+          const before = rows.slice(0, n)
+          if (L !== undefined) step(L)
+          else feed(q + 1, full)
+          const delta = done > 0 ? shiftSince(before) : undefined
+          if (delta !== undefined) {
+            offset += (c.mult - done - 1) * delta
+            break
+          }
         }
-        step(L)
-        done++
       }
     }
+    if (loops.length === 0) step(stages(it))
+    else feed(0, it)
     const last = rows[0]
     return last === undefined ? 0 : last[n - 1]! + offset
   }

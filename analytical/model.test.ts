@@ -183,7 +183,7 @@ mapping:
 
 // ------------------------------------------------------------ classes = brute force
 
-const chain = (sizes: { p: number; kernels: number[]; tiles: number[]; inner: number[]; spatial: number[]; reuse: boolean[]; weightsInside: boolean }) => {
+const chain = (sizes: { p: number; kernels: number[]; tiles: number[]; inner: number[]; spatial: number[]; reuse: boolean[]; weightsInside: boolean; branch?: "sequential" | "pipeline" }) => {
   const n = sizes.kernels.length
   const bounds: number[] = new Array(n)
   bounds[n - 1] = sizes.p
@@ -213,13 +213,13 @@ mapping:
 ${loops.join("\n")}
     - {type: storage, level: Buffer, tensors: [X, Y${sizes.weightsInside ? "" : `, ${weights.join(", ")}`}]}
 ${intermediates.join("\n")}
-    - type: sequential
+    - type: ${sizes.branch ?? "sequential"}
       branches:
 ${branches.join("\n")}
 `
 }
 
-test("counting by iteration classes equals visiting every iteration (random conv chains)", (t) => {
+test("counting by iteration classes equals visiting every iteration (random conv chains, sequential or pipelined: R9.2 windows, 10.2)", (t) => {
   fc.assert(
     fc.property(
       fc.record({
@@ -229,7 +229,8 @@ test("counting by iteration classes equals visiting every iteration (random conv
         inner: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 4, maxLength: 4 }),
         spatial: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 4, maxLength: 4 }),
         reuse: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
-        weightsInside: fc.boolean()
+        weightsInside: fc.boolean(),
+        branch: fc.constantFrom("sequential" as const, "pipeline" as const)
       }),
       (sizes) => {
         sizes.tiles.sort((a, b) => b - a)

@@ -372,3 +372,45 @@ mapping:
   const error = t.throws(() => evaluate(spec))
   t.regex(error!.message, /mapping\.nodes\[1\].*neighbor_links/)
 })
+
+const chain = (branch: "sequential" | "pipeline", c3Tile: number) => `
+workload:
+  einsums:
+    - {name: E1, ranks: {q1: 6}, inputs: {I: [q1]}, output: {A: [q1]}}
+    - {name: E2, ranks: {q2: 6}, inputs: {A: [q2]}, output: {B: [q2]}}
+    - {name: E3, ranks: {q3: 6, c3: 2}, inputs: {B: [q3], W: [c3]}, output: {O: [c3, q3]}}
+architecture:
+  levels: [{name: DRAM}, {name: LB}]
+  compute: {name: MAC}
+mapping:
+  nodes:
+    - {type: storage, level: DRAM, tensors: [I, W, O, A, B]}
+    - {type: temporal, rank: q3, tile_shape: 2}
+    - {type: storage, level: LB, tensors: [I]}
+    - {type: temporal, rank: c3, tile_shape: ${c3Tile}}
+    - type: ${branch}
+      branches:
+        - [{type: compute, einsum: E1, level: MAC}]
+        - [{type: compute, einsum: E2, level: MAC}]
+        - [{type: compute, einsum: E3, level: MAC}]
+`
+
+test("R9.2 chain: the window runs over the joint iterations of every temporal loop of the pipeline's node list", (t) => {
+  // LB's tile at q3 step q is I[2q, 2q + 1] (E1 computes A for c3's first tile; A and B stay valued in DRAM, R4.9).
+  t.is(evaluate(load(chain("sequential", 1))).capacity.LB, 2)
+  // c3 has one tile: T = 3 iterations, W = min(3, 3) = 3, the window holds the three q tiles: 6 words
+  // (the one-tile c3 loop adds nothing; before the amendment the window ran over c3 only: 2).
+  t.is(evaluate(load(chain("pipeline", 2))).capacity.LB, 6)
+  // c3 has two tiles: T = 6, W = 3; the widest window, (q, 1) (q + 1, 0) (q + 1, 1), spans two q tiles: 4 words.
+  t.is(evaluate(load(chain("pipeline", 1))).capacity.LB, 4)
+})
+
+test("10.2 chain: the recurrence runs over the joint iterations of the chain", (t) => {
+  // c3 one tile: L(t) = [2, 2, 4] for t = 0, 1, 2 (E3: 2 q x 2 c). f(0) = 2 4 8, f(1) = 4 6 12, f(2) = 6 8 16.
+  t.is(evaluate(load(chain("pipeline", 2))).latency, 16)
+  t.is(evaluate(load(chain("sequential", 2))).latency, 3 * 8)
+  // c3 two tiles: L alternates [2, 2, 2] (c = 0) and [0, 0, 2] (c = 1: A and B are valued in DRAM, nothing
+  // to compute). f = 2 4 6 | 2 4 8 | 4 6 10 | 6 6 12 | 10 12 14 | 10 12 16.
+  t.is(evaluate(load(chain("pipeline", 1))).latency, 16)
+  t.deepEqual(evaluate(load(chain("pipeline", 1))).ops, { E1: 6, E2: 6, E3: 12 })
+})
