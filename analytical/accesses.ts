@@ -260,7 +260,7 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
             fills += mult * n
             if (atTileZero(path, it, own)) fillsOne += mult * n
             if (atTileZero(path, it, parentOwn)) groupsOne += mult * n
-          })
+          }, new Set(), true)
         }
         groups = fills
         stats.fills += fills
@@ -291,7 +291,8 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
                 groups += mult * n
                 if (atTileZero(path, it, parentOwn)) groupsOne += mult * n
               },
-              new Set(between)
+              new Set(between),
+              true
             )
           }
         }

@@ -5,7 +5,7 @@
  * in between, represented once and multiplied). Unions over spatial
  * instances use the same classes plus translation.
  */
-import { type Path, type Model, shiftBetween } from "./tile-inference.ts"
+import { type LoopClass, type Path, type Model, shiftBetween } from "./tile-inference.ts"
 import { type TileSet, translateUnion, union } from "./tile-set.ts"
 import { unsupported } from "./unsupported.ts"
 
@@ -19,7 +19,8 @@ export const forEachStep = (
   path: Path,
   jEnd: number,
   visit: (it: ReadonlyArray<number>, mult: number) => void,
-  hold: ReadonlySet<number> = new Set()
+  hold: ReadonlySet<number> = new Set(),
+  previous = false
 ): void => {
   const total = path.loopsBefore[jEnd]!
   const it: number[] = []
@@ -34,13 +35,45 @@ export const forEachStep = (
       rec(k + 1, mult)
       return
     }
-    for (const c of model.loopClasses(path, j, it)) {
+    for (const c of previous ? refinedClasses(model, path, j, it) : model.loopClasses(path, j, it)) {
       it[k] = c.i
       rec(k + 1, mult * c.mult)
     }
     it.length = k
   }
   rec(0, 1)
+}
+
+/**
+ * Classes of the loop at nodes[j] that are uniform for the previous step too: a spatial loop's
+ * instances at the previous iteration of the temporal loops above it (R4.1: same instance) can split
+ * differently (an imperfect tile there), so its classes are cut where either set's classes change.
+ */
+const refinedClasses = (model: Model, path: Path, j: number, it: ReadonlyArray<number>): ReadonlyArray<LoopClass> => {
+  const classes = model.loopClasses(path, j, it)
+  if (path.nodes[j]!.kind !== "spatial") return classes
+  const k = path.loopsBefore[j]!
+  let carry = -1
+  for (let q = k - 1; q >= 0; q--) {
+    if (path.nodes[path.loopAt[q]!]!.kind === "temporal" && it[q]! > 0) {
+      carry = q
+      break
+    }
+  }
+  if (carry < 0) return classes
+  const prev = it.slice(0, k)
+  prev[carry] = prev[carry]! - 1
+  for (let q = carry + 1; q < k; q++) {
+    if (path.nodes[path.loopAt[q]!]!.kind === "temporal") prev[q] = Math.max(0, model.tripCount(path, path.loopAt[q]!, prev.slice(0, q)) - 1)
+  }
+  const end = classes.reduce((e, c) => Math.max(e, c.i + c.mult), 0)
+  const cuts = new Set<number>()
+  for (const c of [...classes, ...model.loopClasses(path, j, prev)]) {
+    cuts.add(c.i)
+    cuts.add(c.i + c.mult)
+  }
+  const sorted = [...cuts].filter((x) => x < end).sort((a, b) => a - b)
+  return sorted.map((i, q) => ({ i, mult: (sorted[q + 1] ?? end) - i }))
 }
 
 /** The union over every instance of the spatial loops at node indices `loops` of `f(iteration)`. */
