@@ -108,7 +108,10 @@ export const fillSums = (model: Model, path: Path, j: number, tensor: string, un
         const tile = (i: number) => model.tileOf(loop, set, i)
         for (const c of classes) {
           if (c.i >= 1) {
-            const r = pair(k + 1, tile(c.i), tile(c.i - 1))
+            // prev is the last tile before that has ops (R2.2: an empty tile is not a step).
+            let before = c.i - 1
+            while (before > 0 && tile(before).length === 0) before--
+            const r = pair(k + 1, tile(c.i), tile(before))
             out[2]! += r[0]!
             out[3]! += r[1]!
           }

@@ -414,3 +414,27 @@ test("10.2 chain: the recurrence runs over the joint iterations of the chain", (
   t.is(evaluate(load(chain("pipeline", 1))).latency, 16)
   t.deepEqual(evaluate(load(chain("pipeline", 1))).ops, { E1: 6, E2: 6, E3: 12 })
 })
+
+test("R2.2, R4.1: a tile with no ops is not a step, so prev skips it (W1 stays across the idle P1 tile)", (t) => {
+  const stats = evaluate(
+    load(`
+workload:
+  einsums:
+    - {name: E1, ranks: {P1: 3}, inputs: {I: [P1], W1: []}, output: {F1: [P1]}}
+    - {name: E2, ranks: {P2: 2}, inputs: {F1: ["2*P2"]}, output: {F2: [P2]}}
+architecture:
+  levels: [{name: DRAM}, {name: GB}]
+  compute: {name: MAC}
+mapping:
+  nodes:
+    - {type: storage, level: DRAM, tensors: [I, W1, F1, F2]}
+    - type: sequential
+      branches:
+        - [{type: temporal, rank: P1, tile_shape: 1}, {type: storage, level: GB, tensors: [W1]}, {type: compute, einsum: E1, level: MAC}]
+        - [{type: compute, einsum: E2, level: MAC}]
+`)
+  )
+  // E1 computes F1[0] and F1[2] only (R8.1); its P1 tile 1 is empty, so the step after P1 = 0 is P1 = 2.
+  t.deepEqual(stats.ops, { E1: 2, E2: 2 })
+  t.deepEqual(rows(stats)["GB W1 E1"], [1, 1, 2, 1])
+})

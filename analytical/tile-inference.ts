@@ -488,7 +488,24 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
     return restrictRank(head, d, lo, lo + loop.tileShape - 1)
   }
 
+  /** Does the iteration run (R2.2: a tile whose op set is empty is skipped, it is not a step)? Every loop's head has ops in its tile. */
+  const executes = (path: Path, j: number, it: ReadonlyArray<number>): boolean => {
+    for (const at of path.loopAt) {
+      if (at >= j) break
+      const loop = path.nodes[at] as LoopNode
+      if ((setsBefore(path, at + 1, it).get(loop.einsum) ?? []).length === 0) return false
+    }
+    return true
+  }
+
+  /** R4.1: the step just before `it` (skipped iterations are not steps). */
   const prevIters = (path: Path, j: number, it: ReadonlyArray<number>): number[] | undefined => {
+    let prev = prevIteration(path, j, it)
+    while (prev !== undefined && !executes(path, j, prev)) prev = prevIteration(path, j, prev)
+    return prev
+  }
+
+  const prevIteration = (path: Path, j: number, it: ReadonlyArray<number>): number[] | undefined => {
     const node = path.nodes[j]! as StorageNode
     if (node.kind === "storage" && !node.exploitsReuse) return undefined
     // R4.1/R4.4: prev stays within one execution of the innermost sequential branch; pipeline branches keep their content.
