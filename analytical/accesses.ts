@@ -26,7 +26,7 @@
 import type { AccessStats } from "../spec/stats.ts"
 import type { LoopNode, StorageNode } from "../spec/mapping.ts"
 import { type FillSums, fillSums, fillSumsApply } from "./fill-sums.ts"
-import { leafSums, NotSeparable, type Pair } from "./leaf-sums.ts"
+import { branchEnd, leafSums, NotSeparable, type Pair } from "./leaf-sums.ts"
 import { forEachStep, unionOverInstances } from "./steps.ts"
 import type { Spec } from "../spec/spec.ts"
 import type { Model, Path } from "./tile-inference.ts"
@@ -83,6 +83,15 @@ function holdersOf(path: Path, tensor: string): number[] {
 
 function spatialBetween(path: Path, from: number, to: number): number[] {
   return path.loopAt.filter((j) => j > from && j < to && path.nodes[j]!.kind === "spatial")
+}
+
+/**
+ * The loop at `at` lies below every branch node of the path. Above a branch, each instance infers its
+ * own producer tiles (R8.2 per instance: halos recomputed), so their union is not the inference of
+ * the union and the instances cannot be taken together.
+ */
+function belowBranches(path: Path, at: number): boolean {
+  return at >= branchEnd(path)
 }
 
 /** No loop between nodes[at] and nodes[end] tiles the rank of the spatial loop at `at` again. */
@@ -274,7 +283,7 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
         const parentNode = path.nodes[parentIndex] as StorageNode
         const parent = table.entry(parentNode.level, tensor, e.name)
         if (between.length > 0) {
-          const collapseFills = !shared && between.every((at) => notRetiled(path, at, j) && separates(model, path, at, tensor))
+          const collapseFills = !shared && between.every((at) => belowBranches(path, at) && notRetiled(path, at, j) && separates(model, path, at, tensor))
           groups = 0
           groupsOne = 0
           const sums = bySums && collapseFills ? tryFillSums(model, path, j, tensor, new Set(between), parentOwn) : undefined
@@ -322,7 +331,7 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
       const between = spatialBetween(path, lowest, leafIndex)
       const lowestOwn = separateInstanceLoops(model, path, lowest)
       const access = model.accessOf(e, tensor)!
-      const collapseLeaf = !model.exhaustive && between.every((at) => notRetiled(path, at, leafIndex))
+      const collapseLeaf = !model.exhaustive && between.every((at) => belowBranches(path, at) && notRetiled(path, at, leafIndex))
       let moved = 0
       let movedOne = 0
       const sums = collapseLeaf ? leafPasses.get(between, lowestOwn) : undefined

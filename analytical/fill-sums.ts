@@ -9,7 +9,7 @@
  * functions of the op set's shape only.
  */
 import type { LoopNode, StorageNode } from "../spec/mapping.ts"
-import { branchEnd, NotSeparable, type Pair, shapeKey } from "./leaf-sums.ts"
+import { atFirstInstance, branchEnd, NotSeparable, type Pair, shapeKey } from "./leaf-sums.ts"
 import { forEachStep } from "./steps.ts"
 import type { Model, Path } from "./tile-inference.ts"
 import { rankIndexOf } from "./projection.ts"
@@ -205,7 +205,7 @@ export const fillSums = (model: Model, path: Path, j: number, tensor: string, un
     const set = project(model.setsBefore(path, start, it).get(e.name) ?? [])
     const r = rec(start, set, shapeKey(set))
     total += mult * (r[0]! - r[2]!)
-    one += mult * (r[1]! - r[3]!)
+    if (atFirstInstance(path, it, own)) one += mult * (r[1]! - r[3]!)
     peak = Math.max(peak, r[4]!)
   })
   return { fills: { total, one }, peak }

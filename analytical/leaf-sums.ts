@@ -28,6 +28,15 @@ export class NotSeparable extends Error {
   override readonly name = "NotSeparable"
 }
 
+/** Every spatial loop in `own` that lies above the iteration's end is at its first tile (the busiest physical instance, 10.3). */
+export const atFirstInstance = (path: Path, it: ReadonlyArray<number>, own: ReadonlySet<number>): boolean => {
+  for (const at of own) {
+    const k = path.loopsBefore[at]!
+    if (k < it.length && it[k] !== 0) return false
+  }
+  return true
+}
+
 export interface Pair {
   /** Over every instance. */
   readonly total: number
@@ -91,7 +100,11 @@ export const leafSums = (
   forEachStep(model, path, start, (it, mult) => {
     const set = model.setsBefore(path, start, it).get(path.einsum.name) ?? []
     const sub = rec(start, set, shapeKey(set))
-    for (let q = 0; q < 2 * k; q++) sums[q]! += mult * sub[q]!
+    const first = atFirstInstance(path, it, own)
+    for (let q = 0; q < k; q++) {
+      sums[q]! += mult * sub[q]!
+      if (first) sums[k + q]! += mult * sub[k + q]!
+    }
   })
   return fs.map((_, q) => ({ total: sums[q]!, one: sums[k + q]! }))
 }

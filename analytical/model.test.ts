@@ -183,7 +183,7 @@ mapping:
 
 // ------------------------------------------------------------ classes = brute force
 
-const chain = (sizes: { p: number; kernels: number[]; tiles: number[]; inner: number[]; spatial: number[]; reuse: boolean[]; weightsInside: boolean; branch?: "sequential" | "pipeline" }) => {
+const chain = (sizes: { p: number; kernels: number[]; tiles: number[]; inner: number[]; spatial: number[]; reuse: boolean[]; weightsInside: boolean; branch?: "sequential" | "pipeline"; outerSpatial?: number }) => {
   const n = sizes.kernels.length
   const bounds: number[] = new Array(n)
   bounds[n - 1] = sizes.p
@@ -195,6 +195,8 @@ const chain = (sizes: { p: number; kernels: number[]; tiles: number[]; inner: nu
   })
   const weights = sizes.kernels.map((_, i) => `W${i}`)
   const loops = sizes.tiles.map((s) => `    - {type: temporal, rank: p${n - 1}, tile_shape: ${s}}`)
+  // A spatial loop above the branch (R8.2 per instance); kept out of pipelines (their window per instance is refused).
+  if ((sizes.outerSpatial ?? 0) > 0 && sizes.branch !== "pipeline") loops.push(`    - {type: spatial, rank: p${n - 1}, tile_shape: ${sizes.outerSpatial}}`)
   const intermediates = sizes.kernels.slice(0, -1).map((_, i) => `    - {type: storage, level: Buffer, tensors: [T${i}]${sizes.reuse[i] ? "" : ", exploits_reuse: false"}}`)
   const branches = sizes.kernels.map(
     (_, i) =>
@@ -205,7 +207,7 @@ workload:
   einsums:
 ${einsums.join("\n")}
 architecture:
-  levels: [{name: DRAM}, {name: Buffer, fanout: 64}, {name: RF}]
+  levels: [{name: DRAM, fanout: 64}, {name: Buffer, fanout: 64}, {name: RF}]
   compute: {name: MAC}
 mapping:
   nodes:
@@ -219,7 +221,7 @@ ${branches.join("\n")}
 `
 }
 
-test("counting by iteration classes equals visiting every iteration (random conv chains, sequential or pipelined: R9.2 windows, 10.2)", (t) => {
+test("counting by iteration classes equals visiting every iteration (random conv chains, sequential or pipelined, spatial loops above the branch: R9.2 windows, 10.2, R8.2 per instance)", (t) => {
   fc.assert(
     fc.property(
       fc.record({
@@ -230,7 +232,8 @@ test("counting by iteration classes equals visiting every iteration (random conv
         spatial: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 4, maxLength: 4 }),
         reuse: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
         weightsInside: fc.boolean(),
-        branch: fc.constantFrom("sequential" as const, "pipeline" as const)
+        branch: fc.constantFrom("sequential" as const, "pipeline" as const),
+        outerSpatial: fc.integer({ min: 0, max: 6 })
       }),
       (sizes) => {
         sizes.tiles.sort((a, b) => b - a)

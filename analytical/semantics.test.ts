@@ -438,3 +438,37 @@ mapping:
   t.deepEqual(stats.ops, { E1: 2, E2: 2 })
   t.deepEqual(rows(stats)["GB W1 E1"], [1, 1, 2, 1])
 })
+
+const spatialConv = `
+workload:
+  einsums:
+    - {name: convA, ranks: {pa: 18, ra: 3}, inputs: {I: ["pa + ra"], WA: [ra]}, output: {A: [pa]}}
+    - {name: convB, ranks: {pb: 16, rb: 3}, inputs: {A: ["pb + rb"], WB: [rb]}, output: {B: [pb]}}
+architecture:
+  levels: [{name: DRAM, fanout: 4}, {name: GB}]
+  compute: {name: MAC}
+mapping:
+  nodes:
+    - {type: storage, level: DRAM, tensors: [I, WA, WB, B]}
+    - {type: spatial, rank: pb, tile_shape: 4}
+    - {type: storage, level: GB, tensors: [I, WA, WB, B, A]}
+    - type: sequential
+      branches:
+        - [{type: temporal, rank: pa, tile_shape: 1}, {type: temporal, rank: ra, tile_shape: 1}, {type: compute, einsum: convA, level: MAC}]
+        - [{type: temporal, rank: pb, tile_shape: 1}, {type: temporal, rank: rb, tile_shape: 1}, {type: compute, einsum: convB, level: MAC}]
+`
+
+test("R8.2 per instance: a spatial loop above the branch; each instance computes the halo it needs", (t) => {
+  const stats = evaluate(load(spatialConv))
+  // Instance s runs pb in [4s, 4s + 3] and needs A[4s .. 4s + 5] in its own GB: 6 rows each, 24 rows, 72 MACs
+  // (54 without the spatial loop); rows 4-5, 8-9 and 12-13 are computed twice, once by each neighbour.
+  t.deepEqual(stats.ops, { convA: 72, convB: 48 })
+  // Each computation starts from zero in its instance's GB: 72 updates, 24 first updates elided (R6.2).
+  t.deepEqual(rows(stats)["GB A convA"], [6, 24, 48, 72])
+  t.deepEqual(rows(stats)["GB A convB"], [6, 0, 48, 0])
+  // I: instance s holds I[4s .. 4s + 7], 8 words, 32 fills; DRAM serves the union once (multicast, R5.2): 20.
+  t.deepEqual(rows(stats)["GB I convA"], [8, 32, 72, 32])
+  t.is(key(stats, "DRAM I convA").reads, 20)
+  // Per instance GB holds I 8 + WA 3 + WB 3 + B 4 + A 6 = 24 words.
+  t.is(stats.capacity.GB, 24)
+})

@@ -121,11 +121,6 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
       const why = unsupportedAccess(path.einsum, access)
       if (why !== undefined) throw unsupported(spec, path.nodes[path.nodes.length - 1]!.path, why)
     }
-    path.nodes.forEach((node, j) => {
-      if (node.kind === "spatial" && path.nodes.slice(j + 1).some(isBranchNode)) {
-        throw unsupported(spec, node.path, "a spatial loop above a sequential/pipeline node (spread the branches' own loops instead)")
-      }
-    })
   }
 
 
@@ -286,6 +281,8 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
         const backing = levelIndex.get(holder.level) === 0
         for (const at of path.loopAt) {
           if (at >= jb || (!backing && at < k)) continue
+          // R8.2 per instance: what sibling instances compute in this iteration is in their buffers, not on this path.
+          if (path.nodes[at]!.kind === "spatial") continue
           const i = it[path.loopsBefore[at]!]!
           if (i === 0) continue
           const prefix = it.slice(0, path.loopsBefore[at]!)
