@@ -472,3 +472,12 @@ test("R8.2 per instance: a spatial loop above the branch; each instance computes
   // Per instance GB holds I 8 + WA 3 + WB 3 + B 4 + A 6 = 24 words.
   t.is(stats.capacity.GB, 24)
 })
+
+test("R8.2 per instance: a producer writing straight into a holder shared by overlapping instances is declined (undefined by the document)", (t) => {
+  const shared = spatialConv
+    .replace("levels: [{name: DRAM, fanout: 4}, {name: GB}]", "levels: [{name: DRAM}, {name: GB, fanout: 4}]")
+    .replace("    - {type: spatial, rank: pb, tile_shape: 4}\n", "    - {type: storage, level: GB, tensors: [A]}\n    - {type: spatial, rank: pb, tile_shape: 4}\n")
+    .replace("level: GB, tensors: [I, WA, WB, B, A]", "level: GB#2, tensors: [I, WA, WB, B]")
+  const error = t.throws(() => evaluate(load(shared)))
+  t.regex(error!.message, /mapping\.nodes\[4\].*convA writes A straight into a holder shared/)
+})

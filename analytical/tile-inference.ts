@@ -12,7 +12,7 @@ import type { Spec } from "../spec/spec.ts"
 import type { Einsum, TensorAccess } from "../spec/workload.ts"
 import { findEinsum } from "../spec/workload.ts"
 import { fullOps, image, outputPreimage, ProjectionError, rankIndexOf, unsupportedAccess } from "./projection.ts"
-import { type Box, bounds, card, equalSets, separable, shapeKey, subtract, type TileSet, translate, translateUnion, union } from "./tile-set.ts"
+import { type Box, bounds, card, equalSets, intersect, separable, shapeKey, subtract, type TileSet, translate, translateUnion, union } from "./tile-set.ts"
 import { IterationMemo } from "./iteration-memo.ts"
 import { unsupported } from "./unsupported.ts"
 
@@ -268,6 +268,7 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
       }
       // R8.2: what is valued in some holder of the intermediate on the path to the branch when execution enters it.
       let available: TileSet = []
+      let siblings: TileSet = []
       for (let k = 0; k < jb; k++) {
         const holder = path.nodes[k]!
         if (holder.kind !== "storage" || !holder.tensors.includes(tensor)) continue
@@ -281,23 +282,46 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
         const backing = levelIndex.get(holder.level) === 0
         for (const at of path.loopAt) {
           if (at >= jb || (!backing && at < k)) continue
-          // R8.2 per instance: what sibling instances compute in this iteration is in their buffers, not on this path.
-          if (path.nodes[at]!.kind === "spatial") continue
           const i = it[path.loopsBefore[at]!]!
           if (i === 0) continue
+          // R8.2 per instance: what sibling instances compute in this iteration is in their buffers, not on
+          // this path. When the producer writes straight into a holder shared by the siblings (none of its
+          // own below the loop), the document does not say: both readings are computed and the model
+          // declines when they differ (see `siblings` below).
+          const spatial = path.nodes[at]!.kind === "spatial"
+          if (spatial && !(at > k && writesAbove(producer.name, tensor, at))) continue
           const prefix = it.slice(0, path.loopsBefore[at]!)
           for (const name of group) {
             const consumer = einsum(name)
             const access = consumer.inputs.find((a) => a.tensor === tensor)
             if (access === undefined) continue
-            available = union(available, imageAt(consumer, opsBelowLoopRange(name, at, prefix, i, backing), access, holder))
+            const earlier = imageAt(consumer, opsBelowLoopRange(name, at, prefix, i, backing), access, holder)
+            if (spatial) siblings = union(siblings, earlier)
+            else available = union(available, earlier)
           }
         }
       }
       const computed = subtract(need, available)
+      if (siblings.length > 0 && intersect(computed, siblings).length > 0) {
+        throw unsupported(
+          spec,
+          node.path,
+          `${producer.name} writes ${tensor} straight into a holder shared by the instances of a spatial loop above this node, and their needs overlap: whether an element a sibling computes in the same iteration is available there is not defined (R8.2)`
+        )
+      }
       out.set(producer.name, outputPreimage(producer, computed, out.get(producer.name) ?? []))
     }
     return out
+  }
+
+  /** No storage node holding `tensor` lies below nodes[at] on the path of its producer `name` (it computes into holders above). */
+  const writesAbove = (name: string, tensor: string, at: number): boolean => {
+    const nodes = pathOf(name).nodes
+    for (let k = at + 1; k < nodes.length; k++) {
+      const node = nodes[k]!
+      if (node.kind === "storage" && node.tensors.includes(tensor)) return false
+    }
+    return true
   }
 
   /** What the in-group consumers of `tensor` read below storage node k (the data it holds for them). */
