@@ -76,6 +76,8 @@ export class Controller {
   private readonly pipelineEnds = new Map<number, number[]>()
   /** Storage nodes between a temporal loop and a pipeline node in one list: how many iterations are in flight, and their loop. */
   private readonly pipelineWindow = new Map<StorageSim, { width: number; loop: LoopSim }>()
+  /** Per pipeline node: its width, the outermost loop of its chain and the storage nodes of its node list (R9.2). */
+  private readonly chainWindows = new Map<number, { width: number; loop: LoopSim; storages: StorageSim[] }>()
   /** Per (storage, instance): the element sets of the previous steps still in flight, and the extra words they reserve. */
   private readonly windowState = new Map<string, { epoch: number; history: Int32Array[][]; extra: number }>()
   private readonly wantMasks = new Map<string, { mask: Uint8Array; list: ElementList }>()
@@ -172,12 +174,14 @@ export class Controller {
     const windows = (list: ReadonlyArray<SimNode>): void => {
       const last = list[list.length - 1]
       if (last !== undefined && last.kind === "pipeline") {
-        // Only a temporal loop whose remaining nodes are storage nodes and then the pipeline (R9.2).
-        let at = list.length - 2
-        while (at >= 0 && list[at]!.kind === "storage") at--
-        const loop = list[at]
-        if (loop !== undefined && loop.kind === "loop" && !loop.spatial) {
-          for (const node of list.slice(at + 1)) if (node.kind === "storage") this.pipelineWindow.set(node, { width: last.branches.length, loop })
+        // The chain: the temporal loops of the pipeline's node list; every storage node of the list
+        // holds the union of its tiles over the iterations in flight (R9.2).
+        const chain = list.filter((n): n is LoopSim => n.kind === "loop" && !n.spatial)
+        const storages = list.filter((n): n is StorageSim => n.kind === "storage")
+        const loop = chain[0]
+        if (loop !== undefined && storages.length > 0) {
+          this.chainWindows.set(last.id, { width: last.branches.length, loop, storages })
+          for (const node of storages) this.pipelineWindow.set(node, { width: last.branches.length, loop })
         }
       }
       for (const node of list) if (node.kind === "sequential" || node.kind === "pipeline") node.branches.forEach(windows)
@@ -566,6 +570,15 @@ export class Controller {
   // ---------------------------------------------------------------- branches
 
   private runBranch(branch: BranchSim, clock: Clock): void {
+    // A pipeline iteration enters: the chain's storage nodes reserve the tiles of the iterations in flight (R9.2).
+    const chain = this.chainWindows.get(branch.id)
+    if (chain !== undefined) {
+      for (const storage of chain.storages) {
+        const inst = this.instanceOf(storage)
+        this.reserveWindow(storage, inst, chain)
+        this.checkCapacity(storage, inst, clock)
+      }
+    }
     const productions = this.infer(branch, true)
     for (const production of productions) this.startProduction(production, clock)
     const childEinsums = branch.branches.map((b) => new Set(branchEinsums(b)))
@@ -725,9 +738,7 @@ export class Controller {
         }
       }
     })
-    const window = this.pipelineWindow.get(storage)
-    if (window !== undefined) this.reserveWindow(storage, inst, window)
-    if (touched || window !== undefined) this.checkCapacity(storage, inst, clock)
+    if (touched) this.checkCapacity(storage, inst, clock)
     if (ready > clock.t) {
       const waited = ready - clock.t
       clock.stall += waited
@@ -994,8 +1005,9 @@ export class Controller {
   }
 
   /**
-   * Pipelined iterations overlap, so a storage node between their loop and the pipeline node
-   * reserves the union of the tiles of the iterations in flight (R9.2), not just the current one.
+   * Pipelined iterations overlap, so a storage node of the chain reserves the union of its tiles
+   * over the iterations in flight (R9.2), not just the current one. Called once per iteration of
+   * the chain: iterations that differ only in loops below the node repeat its tile.
    */
   private reserveWindow(storage: StorageSim, inst: number, window: { width: number; loop: LoopSim }): void {
     const key = `${storage.id}:${inst}`
