@@ -16,6 +16,7 @@ import type { Model, Path } from "./tile-inference.ts"
 import { forEachJoint, isListStart, jointCount, pipelineEnding, successor, temporalLoops, windowStarts } from "./pipeline-chain.ts"
 import { card, type TileSet, union } from "./tile-set.ts"
 import { unsupported } from "./unsupported.ts"
+import { unnamed } from "./unnamed.ts"
 
 /** Words per physical level index. */
 type Need = number[]
@@ -23,17 +24,17 @@ type Need = number[]
 export const capacityNeeded = (model: Model): Record<string, number> => {
   const spec = model.spec
   const levels = spec.architecture.levels
-  const zero = (): Need => new Array<number>(levels.length).fill(0)
-  const einsumOf = (name: string) => findEinsum(spec.workload, name)!
+  const zero = unnamed((): Need => new Array<number>(levels.length).fill(0))
+  const einsumOf = unnamed((name: string) => findEinsum(spec.workload, name)!)
 
   /** |occ_n,T| summed over the tensors of storage node nodes[j], at the loop iterations `it` (x `window` consecutive iterations of the loop at `loop`). */
-  const words = (path: Path, j: number, it: ReadonlyArray<number>): number => {
+  const words = unnamed((path: Path, j: number, it: ReadonlyArray<number>): number => {
     const node = path.nodes[j] as StorageNode
     let total = 0
     for (const tensor of node.tensors) total += card(held(node, j, tensor, it))
     return total
-  }
-  const held = (node: StorageNode, j: number, tensor: string, it: ReadonlyArray<number>): TileSet => {
+  })
+  const held = unnamed((node: StorageNode, j: number, tensor: string, it: ReadonlyArray<number>): TileSet => {
     let set: TileSet = []
     for (const name of node.einsums) {
       const einsum = einsumOf(name)
@@ -42,15 +43,15 @@ export const capacityNeeded = (model: Model): Record<string, number> => {
       set = union(set, model.image(einsum, model.opsBelow(name, j, it), access, node))
     }
     return set
-  }
+  })
 
-  const combine = (into: Need, from: Need, f: (a: number, b: number) => number) => {
+  const combine = unnamed((into: Need, from: Need, f: (a: number, b: number) => number) => {
     for (let l = 0; l < into.length; l++) into[l] = f(into[l]!, from[l]!)
-  }
+  })
 
   /** Below the last branch on a path only its Einsum's loops split its op set: memoized by tile shape. */
   const belowMemo = new Map<string, Need>()
-  const needOfSet = (path: Path, j: number, set: TileSet, shape: string): Need => {
+  const needOfSet = unnamed((path: Path, j: number, set: TileSet, shape: string): Need => {
     const node = path.nodes[j]!
     if (node.kind === "compute" || set.length === 0) return zero()
     const key = `${path.einsum.name}|${j}|${shape}`
@@ -76,9 +77,9 @@ export const capacityNeeded = (model: Model): Record<string, number> => {
     }
     belowMemo.set(key, out)
     return out
-  }
+  })
 
-  const need = (path: Path, j: number, it: ReadonlyArray<number>): Need => {
+  const need = unnamed((path: Path, j: number, it: ReadonlyArray<number>): Need => {
     const node = path.nodes[j]!
     if (j === branchEnd(path)) {
       const set = model.setsBefore(path, j, it).get(path.einsum.name) ?? []
@@ -124,7 +125,7 @@ export const capacityNeeded = (model: Model): Record<string, number> => {
         return out
       }
     }
-  }
+  })
 
   /**
    * R9.2: the list from nodes[start] down to a pipeline of n branches at nodes[at]. Its chain (the
@@ -132,7 +133,7 @@ export const capacityNeeded = (model: Model): Record<string, number> => {
    * node of the list holds the union of its tiles over W consecutive iterations (iterations that differ
    * only in loops below the node share its tile), and each branch reserves its own peak.
    */
-  const chainNeed = (path: Path, start: number, at: number, it: ReadonlyArray<number>): Need => {
+  const chainNeed = unnamed((path: Path, start: number, at: number, it: ReadonlyArray<number>): Need => {
     const pipeline = path.nodes[at] as BranchNode
     const loops = temporalLoops(path, start, at)
     for (let k = start; k < at; k++) {
@@ -177,7 +178,7 @@ export const capacityNeeded = (model: Model): Record<string, number> => {
       combine(out, peak, (a, b) => a + b)
     }
     return out
-  }
+  })
 
   const total = need(model.paths[0]!, 0, [])
   const out: Record<string, number> = {}

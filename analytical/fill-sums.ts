@@ -14,6 +14,7 @@ import { forEachStep } from "./steps.ts"
 import type { Model, Path } from "./tile-inference.ts"
 import { rankIndexOf } from "./projection.ts"
 import { bounds, card, intersect, type Progression, separable, type TileSet, union as unionSets } from "./tile-set.ts"
+import { unnamed } from "./unnamed.ts"
 
 const point: Progression = { lo: 0, step: 1, count: 1 }
 
@@ -64,13 +65,13 @@ export const fillSums = (model: Model, path: Path, j: number, tensor: string, un
   const e = path.einsum
   const node = path.nodes[j] as StorageNode
   const access = model.accessOf(e, tensor)!
-  const occ = (set: TileSet): TileSet => model.image(e, set, access, node)
+  const occ = unnamed((set: TileSet): TileSet => model.image(e, set, access, node))
   const reuse = node.exploitsReuse
   const start = branchEnd(path)
 
   /** [Σ|occ| total, one, Σ resident total, one, peak] over the steps of node j below nodes[k]. */
   const memo = new Map<string, number[]>()
-  const rec = (k: number, set: TileSet, shape: string): number[] => {
+  const rec = unnamed((k: number, set: TileSet, shape: string): number[] => {
     if (set.length === 0) return [0, 0, 0, 0, 0]
     if (k === j) {
       const n = card(occ(set))
@@ -125,11 +126,11 @@ export const fillSums = (model: Model, path: Path, j: number, tensor: string, un
     }
     memo.set(key, out)
     return out
-  }
+  })
 
   /** [total, one] of |occ(first step of a) ∩ occ(last step of b)| over the instances below nodes[k]. */
   const pairMemo = new Map<string, number[]>()
-  const pair = (k: number, a: TileSet, b: TileSet): number[] => {
+  const pair = unnamed((k: number, a: TileSet, b: TileSet): number[] => {
     if (a.length === 0 || b.length === 0) return [0, 0]
     if (k === j) {
       const n = card(intersect(occ(a), occ(b)))
@@ -177,7 +178,7 @@ export const fillSums = (model: Model, path: Path, j: number, tensor: string, un
     }
     pairMemo.set(key, out)
     return out
-  }
+  })
 
   // Only the ranks of the tensor's access and of the loops down to the node matter here: dropping the others
   // turns the many-box sets that inference leaves (tiles minus what is available) into one box, mostly.
@@ -188,7 +189,7 @@ export const fillSums = (model: Model, path: Path, j: number, tensor: string, un
     const node = path.nodes[k]!
     if (node.kind === "temporal" || node.kind === "spatial") keep.add(rankIndex.get(node.rank)!)
   }
-  const project = (set: TileSet): TileSet => {
+  const project = unnamed((set: TileSet): TileSet => {
     if (keep.size === e.ranks.length) return set
     let out: TileSet = []
     for (const box of set) {
@@ -196,7 +197,7 @@ export const fillSums = (model: Model, path: Path, j: number, tensor: string, un
       out = out.length === 0 ? [flat] : unionSets(out, [flat])
     }
     return out
-  }
+  })
 
   let total = 0
   let one = 0

@@ -12,12 +12,13 @@ import { branchEnd, leafTime } from "./leaf-sums.ts"
 import { isListStart, pipelineEnding, temporalLoops } from "./pipeline-chain.ts"
 import { card, type TileSet } from "./tile-set.ts"
 import { unsupported } from "./unsupported.ts"
+import { unnamed } from "./unnamed.ts"
 
 export const computeCycles = (model: Model): number => {
   const opsPerCycle = model.spec.architecture.compute.opsPerCycle
 
   const below = new Map<Path, (set: TileSet) => number>()
-  const walk = (path: Path, j: number, it: ReadonlyArray<number>): number => {
+  const walk = unnamed((path: Path, j: number, it: ReadonlyArray<number>): number => {
     const node = path.nodes[j]!
     if (j === branchEnd(path)) {
       // Below the last branch: memoized by tile shape.
@@ -56,7 +57,7 @@ export const computeCycles = (model: Model): number => {
         return total
       }
     }
-  }
+  })
 
   /**
    * 10.2: the list from nodes[start] down to a pipeline of n branches at nodes[at] runs the joint
@@ -66,7 +67,7 @@ export const computeCycles = (model: Model): number => {
    * constant per repetition; from there the run is counted in closed form (the recurrence is
    * max-plus linear, so a shifted state stays shifted).
    */
-  const pipelined = (path: Path, start: number, at: number, it: ReadonlyArray<number>): number => {
+  const pipelined = unnamed((path: Path, start: number, at: number, it: ReadonlyArray<number>): number => {
     const node = path.nodes[at] as BranchNode
     const n = node.branches.length
     const loops = temporalLoops(path, start, at)
@@ -123,7 +124,7 @@ export const computeCycles = (model: Model): number => {
     else feed(0, it)
     const last = rows[0]
     return last === undefined ? 0 : last[n - 1]! + offset
-  }
+  })
 
   const root = model.paths[0]!
   return walk(root, 0, [])

@@ -12,6 +12,7 @@ import { rankIndexOf } from "./projection.ts"
 import { forEachStep } from "./steps.ts"
 import type { Model, Path } from "./tile-inference.ts"
 import { card, separable, shapeKey, type TileSet } from "./tile-set.ts"
+import { unnamed } from "./unnamed.ts"
 
 export { shapeKey }
 
@@ -64,7 +65,7 @@ export const leafSums = (
   const zero = new Array<number>(2 * k).fill(0)
   // Per node and shape: [total_0 .. total_k-1, one_0 .. one_k-1].
   const memo = new Map<string, number[]>()
-  const rec = (j: number, set: TileSet, shape: string): number[] => {
+  const rec = unnamed((j: number, set: TileSet, shape: string): number[] => {
     const node = path.nodes[j]!
     if (node.kind === "storage") return rec(j + 1, set, shape)
     if (set.length === 0) return zero
@@ -95,7 +96,7 @@ export const leafSums = (
     }
     memo.set(key, result)
     return result
-  }
+  })
   const sums = new Array<number>(2 * k).fill(0)
   forEachStep(model, path, start, (it, mult) => {
     const set = model.setsBefore(path, start, it).get(path.einsum.name) ?? []
@@ -117,7 +118,7 @@ export const leafSum = (model: Model, path: Path, f: (set: TileSet) => number, u
 export const leafTime = (model: Model, path: Path): ((set: TileSet) => number) => {
   const opsPerCycle = model.spec.architecture.compute.opsPerCycle
   const memo = new Map<string, number>()
-  const rec = (j: number, set: TileSet, shape: string): number => {
+  const rec = unnamed((j: number, set: TileSet, shape: string): number => {
     const node = path.nodes[j]!
     if (node.kind === "storage") return rec(j + 1, set, shape)
     if (set.length === 0) return 0
@@ -133,7 +134,7 @@ export const leafTime = (model: Model, path: Path): ((set: TileSet) => number) =
     }
     memo.set(key, result)
     return result
-  }
+  })
   const start = branchEnd(path)
   return (set) => rec(start, set, shapeKey(set))
 }

@@ -8,6 +8,7 @@
  * cost does not grow with trip counts.
  */
 import type { Model, Path } from "./tile-inference.ts"
+import { unnamed } from "./unnamed.ts"
 
 /** Is nodes[j] the first node of a node list (the root list or a branch)? */
 export const isListStart = (path: Path, j: number): boolean => j === 0 || path.branchAbove[j] === j - 1
@@ -51,7 +52,7 @@ export const successor = (model: Model, path: Path, loops: ReadonlyArray<number>
  * counted up to `cap` (the caller needs no more).
  */
 export const jointCount = (model: Model, path: Path, loops: ReadonlyArray<number>, it: ReadonlyArray<number>, cap: number): number => {
-  const rec = (q: number, prefix: number[]): number => {
+  const rec = unnamed((q: number, prefix: number[]): number => {
     if (q === loops.length) return 1
     const at = loops[q]!
     const k = path.loopsBefore[at]!
@@ -64,7 +65,7 @@ export const jointCount = (model: Model, path: Path, loops: ReadonlyArray<number
       if (total >= cap) return cap
     }
     return total
-  }
+  })
   return rec(0, [...it])
 }
 
@@ -76,7 +77,7 @@ export const jointCount = (model: Model, path: Path, loops: ReadonlyArray<number
  */
 export const windowStarts = (model: Model, path: Path, loops: ReadonlyArray<number>, it: ReadonlyArray<number>, width: number): number[][] => {
   const out: number[][] = []
-  const rec = (q: number, prefix: number[]): void => {
+  const rec = unnamed((q: number, prefix: number[]): void => {
     if (q === loops.length) {
       out.push(prefix)
       return
@@ -91,14 +92,14 @@ export const windowStarts = (model: Model, path: Path, loops: ReadonlyArray<numb
       for (let i = Math.max(c.i, c.i + c.mult - width - 1); i < c.i + c.mult; i++) starts.add(i)
     }
     for (const i of [...starts].sort((a, b) => a - b)) rec(q + 1, [...base, i])
-  }
+  })
   rec(0, [...it])
   return out
 }
 
 /** Visit one representative of every class of joint iterations of the loops at node indices `loops` below the prefix `it`, with its multiplicity. */
 export const forEachJoint = (model: Model, path: Path, loops: ReadonlyArray<number>, it: ReadonlyArray<number>, visit: (it: ReadonlyArray<number>, mult: number) => void): void => {
-  const rec = (q: number, prefix: number[], mult: number): void => {
+  const rec = unnamed((q: number, prefix: number[], mult: number): void => {
     if (q === loops.length) {
       visit(prefix, mult)
       return
@@ -108,6 +109,6 @@ export const forEachJoint = (model: Model, path: Path, loops: ReadonlyArray<numb
     const base = prefix.slice(0, k)
     while (base.length < k) base.push(0)
     for (const c of model.loopClasses(path, at, base)) rec(q + 1, [...base, c.i], mult * c.mult)
-  }
+  })
   rec(0, [...it], 1)
 }

@@ -8,6 +8,7 @@
 import { type LoopClass, type Path, type Model, shiftBetween } from "./tile-inference.ts"
 import { type TileSet, translateUnion, union } from "./tile-set.ts"
 import { unsupported } from "./unsupported.ts"
+import { unnamed } from "./unnamed.ts"
 
 /**
  * Visit one representative iteration of every class of the loops above
@@ -24,7 +25,7 @@ export const forEachStep = (
 ): void => {
   const total = path.loopsBefore[jEnd]!
   const it: number[] = []
-  const rec = (k: number, mult: number): void => {
+  const rec = unnamed((k: number, mult: number): void => {
     if (k === total) {
       visit(it, mult)
       return
@@ -40,7 +41,7 @@ export const forEachStep = (
       rec(k + 1, mult * c.mult)
     }
     it.length = k
-  }
+  })
   rec(0, 1)
 }
 
@@ -100,7 +101,7 @@ export const unionOverInstances = (
     }
     if (ok) return f(all)
   }
-  const rec = (q: number, current: ReadonlyArray<number>): TileSet => {
+  const rec = unnamed((q: number, current: ReadonlyArray<number>): TileSet => {
     if (q === loops.length) return f(current)
     const j = loops[q]!
     const k = path.loopsBefore[j]!
@@ -126,6 +127,6 @@ export const unionOverInstances = (
       for (let i = c.i; i < c.i + c.mult; i++) out = union(out, withValue(i))
     }
     return out
-  }
+  })
   return rec(0, it)
 }

@@ -14,6 +14,7 @@ import { findEinsum } from "../spec/workload.ts"
 import { fullOps, image, outputPreimage, ProjectionError, rankIndexOf, unsupportedAccess } from "./projection.ts"
 import { type Box, bounds, card, equalSets, intersect, separable, shapeKey, subtract, type TileSet, translate, translateUnion, union } from "./tile-set.ts"
 import { IterationMemo } from "./iteration-memo.ts"
+import { unnamed } from "./unnamed.ts"
 import { unsupported } from "./unsupported.ts"
 
 export interface Path {
@@ -80,15 +81,15 @@ const isBranchNode = (node: MappingNode): node is BranchNode => node.kind === "s
 
 export const buildModel = (spec: Spec, exhaustive = false): Model => {
   const ids = new Map<MappingNode, number>()
-  const idOf = (node: MappingNode): number => {
+  const idOf = unnamed((node: MappingNode): number => {
     let id = ids.get(node)
     if (id === undefined) {
       id = ids.size
       ids.set(node, id)
     }
     return id
-  }
-  const einsum = (name: string): Einsum => findEinsum(spec.workload, name)!
+  })
+  const einsum = unnamed((name: string): Einsum => findEinsum(spec.workload, name)!)
   const rankIndex = new Map(spec.workload.einsums.map((e) => [e.name, rankIndexOf(e)]))
   const levelIndex = new Map(spec.levels.map((l) => [l.name, l.physicalIndex]))
   const einsumIndex = new Map(spec.workload.einsums.map((e, i) => [e.name, i]))
@@ -113,7 +114,7 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
     return { einsum: einsum((leaf as { einsum: string }).einsum), nodes, loopsBefore, loopAt, branchAbove, scopeAbove }
   })
   const byEinsum = new Map(paths.map((p) => [p.einsum.name, p]))
-  const pathOf = (name: string): Path => byEinsum.get(name)!
+  const pathOf = unnamed((name: string): Path => byEinsum.get(name)!)
 
   // Checks that make the closed forms exact.
   for (const path of paths) {
@@ -125,37 +126,37 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
 
 
 
-  const headsOf = (group: ReadonlyArray<string>): Set<string> => {
+  const headsOf = unnamed((group: ReadonlyArray<string>): Set<string> => {
     const heads = new Set<string>()
     for (const name of group) {
       const out = einsum(name).output.tensor
       if (!group.some((other) => other !== name && einsum(other).inputs.some((i) => i.tensor === out))) heads.add(name)
     }
     return heads
-  }
+  })
   const headCache = new Map<MappingNode, Set<string>>()
-  const headsAt = (node: MappingNode): Set<string> => {
+  const headsAt = unnamed((node: MappingNode): Set<string> => {
     let h = headCache.get(node)
     if (h === undefined) {
       h = headsOf(node.einsums)
       headCache.set(node, h)
     }
     return h
-  }
+  })
 
-  const accessOf = (e: Einsum, tensor: string): TensorAccess | undefined =>
-    e.output.tensor === tensor ? e.output : e.inputs.find((a) => a.tensor === tensor)
+  const accessOf = unnamed((e: Einsum, tensor: string): TensorAccess | undefined =>
+    e.output.tensor === tensor ? e.output : e.inputs.find((a) => a.tensor === tensor))
 
-  const imageAt = (e: Einsum, set: TileSet, access: TensorAccess, at: MappingNode): TileSet => {
+  const imageAt = unnamed((e: Einsum, set: TileSet, access: TensorAccess, at: MappingNode): TileSet => {
     try {
       return image(set, access, rankIndex.get(e.name)!)
     } catch (error) {
       if (error instanceof ProjectionError) throw unsupported(spec, at.path, `${e.name} reads ${access.tensor}: ${error.message}`)
       throw error
     }
-  }
+  })
 
-  const restrictRank = (set: TileSet, d: number, lo: number, hi: number): TileSet => {
+  const restrictRank = unnamed((set: TileSet, d: number, lo: number, hi: number): TileSet => {
     const out: Box[] = []
     for (const box of set) {
       const p = box[d]!
@@ -173,10 +174,10 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
       out.push(copy)
     }
     return out
-  }
+  })
 
   const sets = new IterationMemo<ReadonlyMap<string, TileSet>>()
-  const setsBefore = (path: Path, j: number, it: ReadonlyArray<number>): ReadonlyMap<string, TileSet> => {
+  const setsBefore = unnamed((path: Path, j: number, it: ReadonlyArray<number>): ReadonlyMap<string, TileSet> => {
     const heads = [idOf(path.nodes[j]!)]
     const n = path.loopsBefore[j]!
     const known = sets.get(heads, it, n)
@@ -209,7 +210,7 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
     }
     sets.set(heads, it, n, result)
     return result
-  }
+  })
 
   /**
    * Inside a class of uniform iterations of a loop above the branch, the inferred sets of iteration
@@ -217,7 +218,7 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
    * residency chain (each iteration's producer tile depends on the previous one's) would visit every
    * iteration back to the first.
    */
-  const translatedInference = (path: Path, jb: number, it: ReadonlyArray<number>): ReadonlyMap<string, TileSet> | undefined => {
+  const translatedInference = unnamed((path: Path, jb: number, it: ReadonlyArray<number>): ReadonlyMap<string, TileSet> | undefined => {
     if (exhaustive) return undefined
     for (let k = path.loopsBefore[jb]! - 1; k >= 0; k--) {
       const at = path.loopAt[k]!
@@ -227,11 +228,11 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
       const prefix = it.slice(0, k)
       const c = loopClasses(path, at, prefix).find((x) => x.i <= i && i < x.i + x.mult)
       if (c === undefined || i < c.i + 2) continue
-      const with_ = (v: number) => {
+      const with_ = unnamed((v: number) => {
         const copy = [...it]
         copy[k] = v
         return setsBefore(path, jb + 1, copy)
-      }
+      })
       const first = with_(c.i)
       const second = with_(c.i + 1)
       const out = new Map<string, TileSet>()
@@ -248,9 +249,9 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
       return out
     }
     return undefined
-  }
+  })
 
-  const infer = (path: Path, jb: number, it: ReadonlyArray<number>, base: ReadonlyMap<string, TileSet>): Map<string, TileSet> => {
+  const infer = unnamed((path: Path, jb: number, it: ReadonlyArray<number>, base: ReadonlyMap<string, TileSet>): Map<string, TileSet> => {
     const node = path.nodes[jb]!
     const group = node.einsums
     const heads = headsAt(node)
@@ -312,20 +313,20 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
       out.set(producer.name, outputPreimage(producer, computed, out.get(producer.name) ?? []))
     }
     return out
-  }
+  })
 
   /** No storage node holding `tensor` lies below nodes[at] on the path of its producer `name` (it computes into holders above). */
-  const writesAbove = (name: string, tensor: string, at: number): boolean => {
+  const writesAbove = unnamed((name: string, tensor: string, at: number): boolean => {
     const nodes = pathOf(name).nodes
     for (let k = at + 1; k < nodes.length; k++) {
       const node = nodes[k]!
       if (node.kind === "storage" && node.tensors.includes(tensor)) return false
     }
     return true
-  }
+  })
 
   /** What the in-group consumers of `tensor` read below storage node k (the data it holds for them). */
-  const consumersOccupancy = (path: Path, k: number, tensor: string, it: ReadonlyArray<number>, group: ReadonlyArray<string>): TileSet => {
+  const consumersOccupancy = unnamed((path: Path, k: number, tensor: string, it: ReadonlyArray<number>, group: ReadonlyArray<string>): TileSet => {
     let held: TileSet = []
     const holder = path.nodes[k]!
     for (const name of holder.einsums) {
@@ -336,19 +337,19 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
       held = union(held, imageAt(consumer, opsBelow(name, k, it), access, holder))
     }
     return held
-  }
+  })
 
   /** Does `name` get narrowed by inference at a branch at or below nodes[j] on its path? */
-  const inferredBelow = (path: Path, j: number): boolean => {
+  const inferredBelow = unnamed((path: Path, j: number): boolean => {
     for (let k = j; k < path.nodes.length; k++) {
       const node = path.nodes[k]!
       if (isBranchNode(node) && !headsAt(node).has(path.einsum.name)) return true
     }
     return false
-  }
+  })
 
   const below = new IterationMemo<TileSet>()
-  const opsBelow = (name: string, j: number, it: ReadonlyArray<number>): TileSet => {
+  const opsBelow = unnamed((name: string, j: number, it: ReadonlyArray<number>): TileSet => {
     const path = pathOf(name)
     const heads = [einsumIndex.get(name)!, idOf(path.nodes[j]!)]
     const n = path.loopsBefore[j]!
@@ -370,12 +371,12 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
     }
     below.set(heads, it, n, result)
     return result
-  }
+  })
 
   /** Union of opsBelow(name, j + 1, prefix + [i]) over the iterations i < hi of the loop at nodes[j]. */
-  const unionOverLoop = (name: string, path: Path, j: number, prefix: ReadonlyArray<number>, hi: number): TileSet => {
+  const unionOverLoop = unnamed((name: string, path: Path, j: number, prefix: ReadonlyArray<number>, hi: number): TileSet => {
     const node = path.nodes[j]!
-    const at = (i: number) => opsBelow(name, j + 1, [...prefix, i])
+    const at = unnamed((i: number) => opsBelow(name, j + 1, [...prefix, i]))
     let result: TileSet = []
     for (const c of loopClasses(path, j, prefix)) {
       if (c.i >= hi) break
@@ -394,10 +395,10 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
       } else result = union(result, merged)
     }
     return result
-  }
+  })
 
   /** Ops of `name` under the loop at nodes[j] over its iterations before `hi` (the loop shared by the whole group). */
-  const opsBelowLoopRange = (name: string, j: number, prefix: ReadonlyArray<number>, hi: number, backing: boolean): TileSet => {
+  const opsBelowLoopRange = unnamed((name: string, j: number, prefix: ReadonlyArray<number>, hi: number, backing: boolean): TileSet => {
     const path = pathOf(name)
     const loop = path.nodes[j] as LoopNode
     // For a backing store every element needed before is valued in it, so the consumers' needs over the range
@@ -411,10 +412,10 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
     const d = rankIndex.get(loop.einsum)!.get(loop.rank)!
     sets.set(loop.einsum, restrictRank(head, d, b[d]![0], b[d]![0] + hi * loop.tileShape - 1))
     return unionInference(path, j + 1, sets)
-  }
+  })
 
   /** Inference of the unions from nodes[j] down to the leaf of `path`, nothing available. */
-  const unionInference = (path: Path, j: number, sets: ReadonlyMap<string, TileSet>): TileSet => {
+  const unionInference = unnamed((path: Path, j: number, sets: ReadonlyMap<string, TileSet>): TileSet => {
     let current = sets
     for (let k = j; k < path.nodes.length; k++) {
       const node = path.nodes[k]!
@@ -438,10 +439,10 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
       current = out
     }
     return current.get(path.einsum.name) ?? []
-  }
+  })
 
   const occupancyCache = new IterationMemo<TileSet>()
-  const occupancy = (path: Path, j: number, tensor: string, it: ReadonlyArray<number>): TileSet => {
+  const occupancy = unnamed((path: Path, j: number, tensor: string, it: ReadonlyArray<number>): TileSet => {
     const heads = [einsumIndex.get(path.einsum.name)!, tensorIndex.get(tensor)!, idOf(path.nodes[j]!)]
     const n = path.loopsBefore[j]!
     const known = occupancyCache.get(heads, it, n)
@@ -450,24 +451,24 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
     const result = imageAt(path.einsum, opsBelow(path.einsum.name, j, it), access, path.nodes[j]!)
     occupancyCache.set(heads, it, n, result)
     return result
-  }
+  })
 
-  const tripCount = (path: Path, j: number, it: ReadonlyArray<number>): number => {
+  const tripCount = unnamed((path: Path, j: number, it: ReadonlyArray<number>): number => {
     const loop = path.nodes[j] as LoopNode
     const head = setsBefore(path, j, it).get(loop.einsum) ?? []
     const b = bounds(head)
     if (b === undefined) return 0
     const d = rankIndex.get(loop.einsum)!.get(loop.rank)!
     return Math.ceil((b[d]![1] - b[d]![0] + 1) / loop.tileShape)
-  }
+  })
 
-  const loopClasses = (path: Path, j: number, it: ReadonlyArray<number>): LoopClass[] => {
+  const loopClasses = unnamed((path: Path, j: number, it: ReadonlyArray<number>): LoopClass[] => {
     const loop = path.nodes[j] as LoopNode
     return classesOf(loop, setsBefore(path, j, it).get(loop.einsum) ?? [])
-  }
+  })
 
   /** Iteration classes of `loop` over its head's op set `head`. */
-  const classesOf = (loop: LoopNode, head: TileSet): LoopClass[] => {
+  const classesOf = unnamed((loop: LoopNode, head: TileSet): LoopClass[] => {
     const b = bounds(head)
     if (b === undefined) return []
     const d = rankIndex.get(loop.einsum)!.get(loop.rank)!
@@ -498,35 +499,35 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
       previous = i
     }
     return out
-  }
+  })
 
   /** Tile i of `loop` over its head's op set `head` (R2.2). */
-  const tileOf = (loop: LoopNode, head: TileSet, i: number): TileSet => {
+  const tileOf = unnamed((loop: LoopNode, head: TileSet, i: number): TileSet => {
     const b = bounds(head)
     if (b === undefined) return []
     const d = rankIndex.get(loop.einsum)!.get(loop.rank)!
     const lo = b[d]![0] + i * loop.tileShape
     return restrictRank(head, d, lo, lo + loop.tileShape - 1)
-  }
+  })
 
   /** Does the iteration run (R2.2: a tile whose op set is empty is skipped, it is not a step)? Every loop's head has ops in its tile. */
-  const executes = (path: Path, j: number, it: ReadonlyArray<number>): boolean => {
+  const executes = unnamed((path: Path, j: number, it: ReadonlyArray<number>): boolean => {
     for (const at of path.loopAt) {
       if (at >= j) break
       const loop = path.nodes[at] as LoopNode
       if ((setsBefore(path, at + 1, it).get(loop.einsum) ?? []).length === 0) return false
     }
     return true
-  }
+  })
 
   /** R4.1: the step just before `it` (skipped iterations are not steps). */
-  const prevIters = (path: Path, j: number, it: ReadonlyArray<number>): number[] | undefined => {
+  const prevIters = unnamed((path: Path, j: number, it: ReadonlyArray<number>): number[] | undefined => {
     let prev = prevIteration(path, j, it)
     while (prev !== undefined && !executes(path, j, prev)) prev = prevIteration(path, j, prev)
     return prev
-  }
+  })
 
-  const prevIteration = (path: Path, j: number, it: ReadonlyArray<number>): number[] | undefined => {
+  const prevIteration = unnamed((path: Path, j: number, it: ReadonlyArray<number>): number[] | undefined => {
     const node = path.nodes[j]! as StorageNode
     if (node.kind === "storage" && !node.exploitsReuse) return undefined
     // R4.1/R4.4: prev stays within one execution of the innermost sequential branch; pipeline branches keep their content.
@@ -548,10 +549,10 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
       out[path.loopsBefore[at]!] = Math.max(0, tripCount(path, at, out) - 1)
     }
     return out
-  }
+  })
 
   const computeIndex = spec.architecture.levels.length
-  const targetIndex = (path: Path, j: number): number => {
+  const targetIndex = unnamed((path: Path, j: number): number => {
     let above = -1
     for (let k = 0; k < j; k++) {
       const node = path.nodes[k]!
@@ -562,7 +563,7 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
       if (node.kind === "storage" && levelIndex.get(node.level)! > above) return levelIndex.get(node.level)!
     }
     return computeIndex
-  }
+  })
 
   // R5.4 (peer forwarding over neighbour links) is not modelled: refuse rather than count parent reads instead.
   for (const path of paths) {
@@ -577,7 +578,7 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
   }
 
   const childCache = new Map<LoopNode, Map<string, ReadonlyArray<Child>>>()
-  const children = (_j: number, loop: LoopNode, set: TileSet, key: string): ReadonlyArray<Child> => {
+  const children = unnamed((_j: number, loop: LoopNode, set: TileSet, key: string): ReadonlyArray<Child> => {
     let byShape = childCache.get(loop)
     if (byShape === undefined) {
       byShape = new Map()
@@ -592,12 +593,12 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
       byShape.set(key, known)
     }
     return known
-  }
+  })
 
-  const separableAt = (path: Path, j: number, it: ReadonlyArray<number>): boolean => {
+  const separableAt = unnamed((path: Path, j: number, it: ReadonlyArray<number>): boolean => {
     const loop = path.nodes[j] as LoopNode
     return separable(setsBefore(path, j, it).get(loop.einsum) ?? [], rankIndex.get(loop.einsum)!.get(loop.rank)!)
-  }
+  })
 
   return {
     spec,
