@@ -36,6 +36,8 @@ export interface Report {
   /** Relative error of the model's latency against the simulator's, as fractions. */
   readonly latencyError: Spread
   readonly energyError: Spread
+  /** Fraction of the agreeing cases where the model's latency is below the simulator's (the model omits access latency and stalls, semantics 10.3). */
+  readonly latencyBelowSimulator: number
   /** Mean Kendall tau over groups with at least 3 compared mappings (null if none). */
   readonly kendallTau: number | null
   readonly kendallGroups: number
@@ -90,6 +92,7 @@ export const buildReport = (results: ReadonlyArray<CaseResult>, run: { seed: num
     exactMatchRate,
     latencyError: spread(agreed.map((r) => r.latency!.error)),
     energyError: spread(agreed.map((r) => r.energy!.error)),
+    latencyBelowSimulator: agreed.length === 0 ? 0 : agreed.filter((r) => r.latency!.model < r.latency!.simulator).length / agreed.length,
     kendallTau: taus.length === 0 ? null : taus.reduce((a, b) => a + b, 0) / taus.length,
     kendallGroups: taus.length,
     seconds: run.seconds,
@@ -120,6 +123,7 @@ export const renderReport = (report: Report): string => {
   const errors = (label: string, s: Spread) => lines.push(`  ${label.padEnd(34)} ${percent(s.median).padStart(9)} ${percent(s.p95).padStart(9)} ${percent(s.max).padStart(9)}`)
   errors("latency error (model vs simulator)", report.latencyError)
   errors("energy error", report.energyError)
+  row("model latency below simulator's", percent(report.latencyBelowSimulator))
   lines.push("")
   row("Kendall tau (latency ranking)", report.kendallTau === null ? "n/a" : `${report.kendallTau.toFixed(3)} (mean over ${report.kendallGroups} workloads)`)
   row("time", `${report.seconds.toFixed(1)} s (${Math.round(report.casesPerMinute)} cases/min)`)
