@@ -80,6 +80,15 @@ export class Controller {
   private readonly chainWindows = new Map<number, { width: number; loop: LoopSim; storages: StorageSim[] }>()
   /** Per (storage, instance): the element sets of the previous steps still in flight, and the extra words they reserve. */
   private readonly windowState = new Map<string, { epoch: number; history: Int32Array[][]; extra: number }>()
+  /** The innermost pipeline branch (pipeline id, branch index) a storage node lies in, if any. */
+  private readonly pipelineOwner = new Map<StorageSim, { pipeline: number; branch: number }>()
+  /** Live words per physical instance owned by each pipeline's branches: key -> pipeline id -> per branch. */
+  private readonly ownedLive = new Map<string, Map<number, number[]>>()
+  /** Running pipeline executions (R9.3): each branch reserves its peak over the execution from its start. */
+  private readonly executions = new Map<number, { epoch: number; perKey: Map<string, { peak: number[]; maxOutside: number }> }>()
+  /** The pipeline nodes inside each branch list (their executions end when a sequential branch ends). */
+  private readonly pipelinesIn = new Map<ReadonlyArray<SimNode>, number[]>()
+  private executionCounter = 0
   private readonly wantMasks = new Map<string, { mask: Uint8Array; list: ElementList }>()
   private readonly stamps = { next: 0 }
   private readonly readsBefore: number[] = []
@@ -187,6 +196,20 @@ export class Controller {
       for (const node of list) if (node.kind === "sequential" || node.kind === "pipeline") node.branches.forEach(windows)
     }
     windows(program.root)
+    const owners = (list: ReadonlyArray<SimNode>, owner: { pipeline: number; branch: number } | null, into: number[][]): void => {
+      for (const node of list) {
+        if (node.kind === "storage" && owner !== null) this.pipelineOwner.set(node, owner)
+        if (node.kind === "sequential" || node.kind === "pipeline") {
+          if (node.kind === "pipeline") for (const acc of into) acc.push(node.id)
+          node.branches.forEach((b, k) => {
+            const inside: number[] = []
+            this.pipelinesIn.set(b, inside)
+            owners(b, node.kind === "pipeline" ? { pipeline: node.id, branch: k } : owner, [...into, inside])
+          })
+        }
+      }
+    }
+    owners(program.root, null, [])
     const collect = (list: ReadonlyArray<SimNode>, into: StorageSim[]): void => {
       for (const node of list) {
         if (node.kind === "storage") into.push(node)
@@ -570,6 +593,7 @@ export class Controller {
   // ---------------------------------------------------------------- branches
 
   private runBranch(branch: BranchSim, clock: Clock): void {
+    if (branch.kind === "pipeline") this.startExecution(branch)
     // A pipeline iteration enters: the chain's storage nodes reserve the tiles of the iterations in flight (R9.2).
     const chain = this.chainWindows.get(branch.id)
     if (chain !== undefined) {
@@ -587,6 +611,8 @@ export class Controller {
         this.runList(list, 0, clock)
         this.flushCompute(clock)
         this.flush(this.branchStorages.get(list)!, true, clock)
+        // Pipelines inside the branch are over: their reservations end with it.
+        for (const id of this.pipelinesIn.get(list)!) this.executions.delete(id)
         for (const p of productions) if (childEinsums[b]!.has(p.producer)) this.completeProduction(branch, p)
       })
       return
@@ -634,6 +660,8 @@ export class Controller {
   private stepStorage(storage: StorageSim, clock: Clock, keep: Map<View, ElementList> | null = null): void {
     this.flushCompute(clock)
     const inst = this.instanceOf(storage)
+    // A chain node's window is reserved anew when the pipeline iteration enters (R9.2): its new tile replaces the old union.
+    if (this.pipelineWindow.has(storage)) this.dropWindowExtra(storage, inst)
     const ports = this.portsOf(storage.physical, this.physicalInstanceOf(storage, inst))
     let ready = clock.t
     let touched = false
@@ -1046,6 +1074,13 @@ export class Controller {
     state.extra = extra
   }
 
+  private dropWindowExtra(storage: StorageSim, inst: number): void {
+    const state = this.windowState.get(`${storage.id}:${inst}`)
+    if (state === undefined || state.extra === 0) return
+    this.addLive(storage, inst, -state.extra)
+    state.extra = 0
+  }
+
   private releaseWindow(storage: StorageSim): void {
     for (const [key, state] of this.windowState) {
       const [id, inst] = key.split(":").map(Number) as [number, number]
@@ -1056,15 +1091,75 @@ export class Controller {
     }
   }
 
+  /**
+   * A pipeline iteration enters. A new run of its chain is a new execution: from its start each
+   * branch reserves its peak over the execution (static partitioning among concurrent stages, R9.3).
+   */
+  private startExecution(branch: BranchSim): void {
+    const chain = this.chainWindows.get(branch.id)
+    const epoch = chain !== undefined ? this.loopEpoch[chain.loop.id]! : -1 - ++this.executionCounter
+    const running = this.executions.get(branch.id)
+    if (running !== undefined && running.epoch === epoch) return
+    this.executions.set(branch.id, { epoch, perKey: new Map() })
+  }
+
   private addLive(storage: StorageSim, inst: number, delta: number): void {
     const key = `${storage.physical}:${this.physicalInstanceOf(storage, inst)}`
     this.live.set(key, (this.live.get(key) ?? 0) + delta)
+    const owner = this.pipelineOwner.get(storage)
+    if (owner === undefined) return
+    let byPipeline = this.ownedLive.get(key)
+    if (byPipeline === undefined) {
+      byPipeline = new Map()
+      this.ownedLive.set(key, byPipeline)
+    }
+    let owned = byPipeline.get(owner.pipeline)
+    if (owned === undefined) {
+      owned = this.program.branches[owner.pipeline]!.branches.map(() => 0)
+      byPipeline.set(owner.pipeline, owned)
+    }
+    const execution = this.executions.get(owner.pipeline)
+    if (execution !== undefined) {
+      let reserved = execution.perKey.get(key)
+      if (reserved === undefined) {
+        // First change at this instance in this execution: the branches hold what they held at its start.
+        reserved = { peak: [...owned], maxOutside: this.live.get(key)! - delta - owned.reduce((a, b) => a + b, 0) }
+        execution.perKey.set(key, reserved)
+      }
+      owned[owner.branch]! += delta
+      if (owned[owner.branch]! > reserved.peak[owner.branch]!) reserved.peak[owner.branch] = owned[owner.branch]!
+    } else owned[owner.branch]! += delta
+  }
+
+  /** Words reserved in a physical instance: live words, plus what running pipeline branches reserve beyond their current residency (R9.3). */
+  private reserved(key: string): number {
+    let words = this.live.get(key) ?? 0
+    if (this.executions.size === 0) return words
+    const byPipeline = this.ownedLive.get(key)
+    if (byPipeline === undefined) return words
+    for (const [id, execution] of this.executions) {
+      const reserved = execution.perKey.get(key)
+      const owned = byPipeline.get(id)
+      if (reserved === undefined || owned === undefined) continue
+      owned.forEach((n, b) => (words += reserved.peak[b]! - n))
+    }
+    // The reservation is made at the start for the whole execution: the words outside the
+    // branches at any time of it coexist with every branch's final peak.
+    let result = words
+    for (const [id, execution] of this.executions) {
+      const reserved = execution.perKey.get(key)
+      if (reserved === undefined || !byPipeline.has(id)) continue
+      const peak = reserved.peak.reduce((x, y) => x + y, 0)
+      reserved.maxOutside = Math.max(reserved.maxOutside, words - peak)
+      result = Math.max(result, reserved.maxOutside + peak)
+    }
+    return result
   }
 
   private checkCapacity(storage: StorageSim, inst: number, clock: Clock): void {
     const physicalInstance = this.physicalInstanceOf(storage, inst)
     const key = `${storage.physical}:${physicalInstance}`
-    const live = this.live.get(key) ?? 0
+    const live = this.reserved(key)
     if (live > this.peakCapacity[storage.physical]!) this.peakCapacity[storage.physical] = live
     const level = this.program.spec.architecture.levels[storage.physical]!
     if (level.capacity === null || live <= level.capacity) return
