@@ -189,7 +189,7 @@ class LeafPasses {
 }
 
 class Table {
-  readonly entries = new Map<string, Mutable>()
+  readonly entries: Mutable[] = []
   readonly busiest: Record<string, { reads: number; writes: number }> = {}
   private readonly physicalOf: Map<string, string>
   constructor(spec: Spec) {
@@ -197,12 +197,22 @@ class Table {
     for (const level of spec.architecture.levels) this.busiest[level.name] = { reads: 0, writes: 0 }
   }
 
+  /** Entries by level, then tensor and Einsum: no key strings built per lookup. */
+  private readonly byLevel = new Map<string, Map<string, Mutable>>()
+
   entry(level: string, tensor: string, einsum: string): Mutable {
-    const key = `${level}|${tensor}|${einsum}`
-    let e = this.entries.get(key)
+    let inLevel = this.byLevel.get(level)
+    if (inLevel === undefined) {
+      inLevel = new Map()
+      this.byLevel.set(level, inLevel)
+    }
+    // A tensor and an Einsum name never contain a newline.
+    const key = tensor + "\n" + einsum
+    let e = inLevel.get(key)
     if (e === undefined) {
       e = { level, tensor, einsum, reads: 0, writes: 0, fills: 0, occupancy: 0 }
-      this.entries.set(key, e)
+      inLevel.set(key, e)
+      this.entries.push(e)
     }
     return e
   }
@@ -371,5 +381,5 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
       ops[e.name] = executed
     } else ops[e.name] = leafPasses.get([], new Set())![tensors.length]!.total
   }
-  return { accesses: [...table.entries.values()].map((x) => ({ ...x })), ops, busiest: table.busiest }
+  return { accesses: table.entries.map((x) => ({ ...x })), ops, busiest: table.busiest }
 }

@@ -511,8 +511,10 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
   })
 
   /** Does the iteration run (R2.2: a tile whose op set is empty is skipped, it is not a step)? Every loop's head has ops in its tile. */
-  const executes = unnamed((path: Path, j: number, it: ReadonlyArray<number>): boolean => {
-    for (const at of path.loopAt) {
+  /** Does the iteration run (R2.2: a tile whose op set is empty is skipped, it is not a step)? Every loop's head from loop index `from` on has ops in its tile. */
+  const executes = unnamed((path: Path, j: number, it: ReadonlyArray<number>, from: number): boolean => {
+    for (let q = from; q < path.loopAt.length; q++) {
+      const at = path.loopAt[q]!
       if (at >= j) break
       const loop = path.nodes[at] as LoopNode
       if ((setsBefore(path, at + 1, it).get(loop.einsum) ?? []).length === 0) return false
@@ -523,7 +525,14 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
   /** R4.1: the step just before `it` (skipped iterations are not steps). */
   const prevIters = unnamed((path: Path, j: number, it: ReadonlyArray<number>): number[] | undefined => {
     let prev = prevIteration(path, j, it)
-    while (prev !== undefined && !executes(path, j, prev)) prev = prevIteration(path, j, prev)
+    while (prev !== undefined) {
+      // The loops before the first index where prev differs are those of `it`, which runs.
+      let from = 0
+      while (from < prev.length && prev[from] === it[from]) from++
+      if (executes(path, j, prev, from)) break
+      it = prev
+      prev = prevIteration(path, j, prev)
+    }
     return prev
   })
 
