@@ -468,7 +468,22 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
   })
 
   /** Iteration classes of `loop` over its head's op set `head`. */
+  // The sets come from the memos above, so within one evaluation a set's identity stands for its content.
+  const classMemo = new WeakMap<TileSet, Map<LoopNode, LoopClass[]>>()
   const classesOf = unnamed((loop: LoopNode, head: TileSet): LoopClass[] => {
+    let byLoop = classMemo.get(head)
+    if (byLoop === undefined) {
+      byLoop = new Map()
+      classMemo.set(head, byLoop)
+    }
+    let known = byLoop.get(loop)
+    if (known === undefined) {
+      known = classesOfSet(loop, head)
+      byLoop.set(loop, known)
+    }
+    return known
+  })
+  const classesOfSet = unnamed((loop: LoopNode, head: TileSet): LoopClass[] => {
     const b = bounds(head)
     if (b === undefined) return []
     const d = rankIndex.get(loop.einsum)!.get(loop.rank)!
