@@ -538,7 +538,18 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
   })
 
   /** R4.1: the step just before `it` (skipped iterations are not steps). */
+  const prevMemo = new IterationMemo<number[] | null>()
   const prevIters = unnamed((path: Path, j: number, it: ReadonlyArray<number>): number[] | undefined => {
+    const heads = [idOf(path.nodes[j]!)]
+    const n = path.loopsBefore[j]!
+    const known = prevMemo.get(heads, it, n)
+    if (known !== undefined) return known ?? undefined
+    const prev = prevStep(path, j, it)
+    prevMemo.set(heads, it, n, prev ?? null)
+    return prev
+  })
+
+  const prevStep = unnamed((path: Path, j: number, it: ReadonlyArray<number>): number[] | undefined => {
     let prev = prevIteration(path, j, it)
     while (prev !== undefined) {
       // The loops before the first index where prev differs are those of `it`, which runs.
