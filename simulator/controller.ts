@@ -89,8 +89,16 @@ export class Controller {
   /** The pipeline nodes inside each branch list (their executions end when a sequential branch ends). */
   private readonly pipelinesIn = new Map<ReadonlyArray<SimNode>, number[]>()
   private executionCounter = 0
+  /** The loops above each branch node, outermost first. */
+  private readonly branchLoops = new Map<number, LoopSim[]>()
+  /** Holders with a spatial loop between them and a branch below: their instances' siblings share them (R8.2). */
+  private readonly sharedHolders = new Set<StorageSim>()
+  /** Per shared holder instance and element: when (loop indices) and how a sibling made it valued. */
+  private readonly stamps = new Map<string, Map<number, { epoch: Float64Array; index: Int32Array; strict: boolean }>>()
+  /** Drains at the end of a branch carry results of the current iteration (not visible to siblings). */
+  private drainStrict = false
   private readonly wantMasks = new Map<string, { mask: Uint8Array; list: ElementList }>()
-  private readonly stamps = { next: 0 }
+  private readonly stampCounter = { next: 0 }
   private readonly readsBefore: number[] = []
   private readonly points: Int32Array[] = []
   private readonly leafInsts: ViewInstance[] = []
@@ -210,6 +218,20 @@ export class Controller {
       }
     }
     owners(program.root, null, [])
+    const loopsOf = (list: ReadonlyArray<SimNode>, above: LoopSim[]): void => {
+      const path = [...above]
+      for (const node of list) {
+        if (node.kind === "loop") path.push(node)
+        if (node.kind === "sequential" || node.kind === "pipeline") {
+          this.branchLoops.set(node.id, [...path])
+          for (const storage of node.storageAbove) {
+            if (path.some((l) => l.spatial && !storage.loopsAbove.includes(l))) this.sharedHolders.add(storage)
+          }
+          node.branches.forEach((b) => loopsOf(b, path))
+        }
+      }
+    }
+    loopsOf(program.root, [])
     const collect = (list: ReadonlyArray<SimNode>, into: StorageSim[]): void => {
       for (const node of list) {
         if (node.kind === "storage") into.push(node)
@@ -448,6 +470,43 @@ export class Controller {
 
   // ---------------------------------------------------------------- inference
 
+  /** A shared holder's element made valued by a sibling instance: record when (R8.2). */
+  private stamp(storage: StorageSim, tensor: number, inst: number, x: number, strict: boolean): void {
+    if (!this.sharedHolders.has(storage)) return
+    const key = `${storage.id}:${tensor}:${inst}`
+    let byElement = this.stamps.get(key)
+    if (byElement === undefined) {
+      byElement = new Map()
+      this.stamps.set(key, byElement)
+    }
+    byElement.set(x, { epoch: Float64Array.from(this.loopEpoch), index: Int32Array.from(this.loopIndex), strict })
+  }
+
+  /**
+   * Whether a reader below `readerLoops` sees an element of a shared holder (R8.2, per instance):
+   * what a sibling instance of a spatial loop between them produced in the same iteration sits in
+   * the sibling's buffers; only what reached the holder at an earlier step is there for this one.
+   * Instances run one after another here, so "the same iteration" compares the loop indices.
+   */
+  private visible(storage: StorageSim, tensor: number, inst: number, x: number, readerLoops: ReadonlyArray<LoopSim>): boolean {
+    if (!this.sharedHolders.has(storage)) return true
+    const stamp = this.stamps.get(`${storage.id}:${tensor}:${inst}`)?.get(x)
+    if (stamp === undefined) return true
+    let sibling = false
+    for (const loop of readerLoops) {
+      if (storage.loopsAbove.includes(loop)) continue
+      if (!sibling) {
+        if (loop.spatial && stamp.epoch[loop.id] === this.loopEpoch[loop.id] && stamp.index[loop.id] !== this.loopIndex[loop.id]) sibling = true
+        continue
+      }
+      if (loop.spatial) continue
+      const writer = stamp.index[loop.id]!
+      const reader = this.loopIndex[loop.id]!
+      if (writer !== reader) return writer < reader
+    }
+    return !sibling || !stamp.strict
+  }
+
   private validAbove(branch: BranchSim, tensor: number, x: number, instances: Map<StorageSim, number>): boolean {
     for (const storage of branch.storageAbove) {
       // A node that keeps nothing across steps, about to take its next step, retains nothing for it.
@@ -456,7 +515,7 @@ export class Controller {
       if (!storage.tensors.includes(tensor) || mayLose) continue
       const physical = this.physicals.get(`${storage.id}:${tensor}`)!
       const inst = physical.instances.get(instances.get(storage)!)
-      if (inst !== undefined && inst.valid.get(x) === 1) return true
+      if (inst !== undefined && inst.valid.get(x) === 1 && this.visible(storage, tensor, instances.get(storage)!, x, this.branchLoops.get(branch.id)!)) return true
     }
     return false
   }
@@ -587,7 +646,12 @@ export class Controller {
     const physical = this.physicals.get(`${lowest.id}:${production.tensor}`)!
     const inst = physical.instances.get(this.instanceOf(lowest))
     if (inst === undefined) return
-    for (const x of production.elements) if (inst.count.get(x) > 0) inst.valid.set(x, 1)
+    const id = this.instanceOf(lowest)
+    for (const x of production.elements) {
+      if (inst.count.get(x) === 0) continue
+      inst.valid.set(x, 1)
+      this.stamp(lowest, production.tensor, id, x, true)
+    }
   }
 
   // ---------------------------------------------------------------- branches
@@ -665,7 +729,7 @@ export class Controller {
     const ports = this.portsOf(storage.physical, this.physicalInstanceOf(storage, inst))
     let ready = clock.t
     let touched = false
-    const stepKey = -1 - ++this.stamps.next
+    const stepKey = -1 - ++this.stampCounter.next
     const views = this.viewsOf[storage.id]!
     const evictions: Array<{ count: number; words: number; list: ElementList | null }> = []
     // Evict first, for every view of the node, so that what leaves frees room before anything arrives.
@@ -798,7 +862,7 @@ export class Controller {
       const parent = view.parent
       if (!view.isOutput && pi.valid.get(x) !== 1 && parent !== null) {
         const parentPhysical = parent.physical.instance(parentInst)
-        if (parentPhysical.valued.get(x) === 1 && (parentPhysical.valid.get(x) === 1 || view.tensor.producer < 0)) {
+        if (parentPhysical.valued.get(x) === 1 && (parentPhysical.valid.get(x) === 1 || view.tensor.producer < 0) && this.visible(parent.storage, view.tensor.id, parentInst, x, view.storage.loopsAbove)) {
           outcome = this.readParent(view, parentInst, x, key) ? 1 : 4
           view.writes++
           view.delivered++
@@ -836,7 +900,7 @@ export class Controller {
             pi.valued.set(x, 1)
             outcome = 1
           } else outcome = 2
-        } else if (parentPhysical.valued.get(x) === 1 && (parentPhysical.valid.get(x) === 1 || view.tensor.producer < 0)) {
+        } else if (parentPhysical.valued.get(x) === 1 && (parentPhysical.valid.get(x) === 1 || view.tensor.producer < 0) && this.visible(parent.storage, view.tensor.id, parentInst, x, view.storage.loopsAbove)) {
           outcome = this.readParent(view, parentInst, x, key) ? 1 : 4
           view.writes++
           view.delivered++
@@ -940,7 +1004,9 @@ export class Controller {
     if (parent === null) return 0
     const delta = physical.values[x]! - physical.drained![x]!
     physical.drained![x] = physical.values[x]!
-    parent.physical.values[x]! += delta
+    const parentPhysical = parent.physical.instance(parentInst)
+    // A complete intermediate recomputed elsewhere (a sibling's halo) brings the same value again: no sum.
+    if (!(view.tensor.role === "intermediate" && parentPhysical.valid.get(x) === 1)) parent.physical.values[x]! += delta
     let pvi = parent.instance(parentInst)
     // A coarser buffer's tile was decided before the finer steps below it ran; what they touched beyond it enters now.
     if (pvi.held.get(x) !== 1) {
@@ -948,10 +1014,12 @@ export class Controller {
       pvi = parent.instance(parentInst)
     }
     pvi.dirty!.set(x, 1)
-    const parentPhysical = parent.physical.instance(parentInst)
     parentPhysical.valued.set(x, 1)
     // A complete value arriving makes the parent's copy complete too.
-    if (physical.instances.get(childInst)?.valid.get(x) === 1) parentPhysical.valid.set(x, 1)
+    if (physical.instances.get(childInst)?.valid.get(x) === 1 && parentPhysical.valid.get(x) !== 1) {
+      parentPhysical.valid.set(x, 1)
+      this.stamp(parent.storage, view.tensor.id, parentInst, x, this.drainStrict)
+    }
     if (key >= 0 && !pvi.firstInWindow("write", x, key, view.window, view.tensor.volume)) return 0
     parent.writes++
     return 1
@@ -959,7 +1027,16 @@ export class Controller {
 
   /** Write back (and with `evict`, drop) everything the storage nodes hold, innermost first. */
   private flush(storages: ReadonlyArray<StorageSim>, evict: boolean, clock: Clock, final = false, intermediatesOnly = false): void {
-    const key = -1 - ++this.stamps.next
+    this.drainStrict = true
+    try {
+      this.flushAll(storages, evict, clock, final, intermediatesOnly)
+    } finally {
+      this.drainStrict = false
+    }
+  }
+
+  private flushAll(storages: ReadonlyArray<StorageSim>, evict: boolean, clock: Clock, final: boolean, intermediatesOnly: boolean): void {
+    const key = -1 - ++this.stampCounter.next
     for (const storage of storages) {
       if (evict && this.pipelineWindow.has(storage)) this.releaseWindow(storage)
       for (const view of this.viewsOf[storage.id]!) {
@@ -972,14 +1049,14 @@ export class Controller {
           let words = 0
           const count = vi.list.length
           if (evict) {
-            for (let i = 0; i < vi.list.length; i++) words += this.evict(view, vi, inst, vi.list.data[i]!, parentInst, this.flushKey(view, key), key)
+            for (let i = 0; i < vi.list.length; i++) words += this.evict(view, vi, inst, vi.list.data[i]!, parentInst, this.flushKey(view, key, final), key)
             vi.list.clear()
           } else if (view.isOutput) {
             for (let i = 0; i < vi.list.length; i++) {
               const x = vi.list.data[i]!
               if (vi.dirty!.get(x) !== 1) continue
               vi.dirty!.set(x, 0)
-              words += this.drain(view, x, inst, parentInst, this.flushKey(view, key))
+              words += this.drain(view, x, inst, parentInst, this.flushKey(view, key, final))
             }
           }
           if (words > 0 && view.parent !== null) this.portsOf(view.parent.storage.physical, this.physicalInstanceOf(view.parent.storage, parentInst)).write.transfer(words, clock.t)
@@ -1001,8 +1078,10 @@ export class Controller {
   }
 
   /** Flushes of all instances at once form one reduction window (when spatial loops separate them from the parent). */
-  private flushKey(view: View, key: number): number {
-    return view.window.multicast.length === 0 ? -1 : -key
+  private flushKey(view: View, key: number, final: boolean): number {
+    if (view.window.multicast.length === 0) return -1
+    // Sibling instances end their branch at the same step, one after another here: one window per step (R4.7, R5.3).
+    return final ? -key : this.windowKey(view.window)
   }
 
   /** The parent instance of a child instance: the parent's spatial loops are a prefix of the child's. */
