@@ -508,14 +508,18 @@ export class Controller {
   }
 
   private validAbove(branch: BranchSim, tensor: number, x: number, instances: Map<StorageSim, number>): boolean {
+    let keptAbove = false
     for (const storage of branch.storageAbove) {
+      if (!storage.tensors.includes(tensor)) continue
       // A node that keeps nothing across steps, about to take its next step, retains nothing for it.
-      // (The outermost level is a backing store: what it holds is never gone.)
+      // (The outermost level is a backing store: what it holds is never gone.) What it holds with a
+      // complete value goes up to a holder above that keeps its content, though (drained, R4.7), and is valued there.
       const mayLose = storage.physical !== 0 && ((!storage.exploitsReuse && this.steppingNow.has(storage)) || this.steppedBelow.has(storage))
-      if (!storage.tensors.includes(tensor) || mayLose) continue
+      if (mayLose && !keptAbove) continue
       const physical = this.physicals.get(`${storage.id}:${tensor}`)!
       const inst = physical.instances.get(instances.get(storage)!)
       if (inst !== undefined && inst.valid.get(x) === 1 && this.visible(storage, tensor, instances.get(storage)!, x, this.branchLoops.get(branch.id)!)) return true
+      if (!mayLose) keptAbove = true
     }
     return false
   }
