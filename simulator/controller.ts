@@ -616,11 +616,17 @@ export class Controller {
   private startProduction(production: Production, clock: Clock): void {
     const { elements, tensor, producer } = production
     // Whatever partial or stale value of these elements a buffer still holds is discarded: they are computed from zero.
+    // Where the producer writes, even a complete copy made by a sibling instance in this same
+    // iteration (not available here, R8.2) is computed again from zero: the same value, not a sum.
+    const compute = this.program.computes.find((c) => c.einsum === producer)!
+    const target = this.leafSources.get(compute)!.find((source) => source.view.isOutput)!.view
+    const targetInst = target.physical.instances.get(this.instanceOf(target.storage))
     for (const physical of this.physicals.values()) {
       if (physical.tensor.id !== tensor) continue
       for (const inst of physical.instances.values()) {
         for (const x of elements) {
-          if (inst.count.get(x) === 0 || inst.valid.get(x) === 1) continue
+          if (inst.count.get(x) === 0 || (inst.valid.get(x) === 1 && inst !== targetInst)) continue
+          inst.valid.set(x, 0)
           physical.values[x] = 0
           if (physical.drained !== null) physical.drained[x] = 0
           inst.valued.set(x, 0)
