@@ -481,3 +481,35 @@ test("R8.2 per instance: a producer writing straight into a holder shared by ove
   const error = t.throws(() => evaluate(load(shared)))
   t.regex(error!.message, /mapping\.nodes\[4\].*convA writes A straight into a holder shared/)
 })
+
+test("R6.2: spatial instances that split an inferred set unevenly (one has more inner iterations) reduce per leaf step", (t) => {
+  const stats = evaluate(
+    load(`
+workload:
+  einsums:
+    - {name: E1, ranks: {M1: 2, P1: 3}, inputs: {I: [P1], W1: [M1]}, output: {F1: [M1, P1]}}
+    - {name: E2, ranks: {C2: 2, P2: 2}, inputs: {F1: [C2, "2*P2"]}, output: {F2: [P2]}}
+    - {name: E3, ranks: {P3: 2}, inputs: {F2: [P3], F1: [0, P3]}, output: {F3: [P3]}}
+architecture:
+  levels: [{name: DRAM, fanout: 3}, {name: LocalBuffer}]
+  compute: {name: MAC}
+mapping:
+  nodes:
+    - {type: storage, level: DRAM, tensors: [I, W1, F1, F3]}
+    - {type: temporal, rank: P3, tile_shape: 1}
+    - {type: storage, level: LocalBuffer, tensors: [F2]}
+    - type: sequential
+      branches:
+        - [{type: spatial, rank: P1, tile_shape: 1}, {type: temporal, rank: M1, tile_shape: 1}, {type: compute, einsum: E1, level: MAC}]
+        - [{type: compute, einsum: E2, level: MAC}]
+        - [{type: compute, einsum: E3, level: MAC}]
+`)
+  )
+  // p3 = 0: E3 needs F1[0, 0] and E2 F1[0..1, 0]; p3 = 1: F1[0, 1] and F1[0..1, 2] (F1[., 0] is in DRAM, R4.9).
+  // At p3 = 1 instance P1 = 1 has one M1 tile and P1 = 2 two: leaf steps m = 0 update F1[0, 1], F1[0, 2]
+  // and m = 1 F1[1, 2]. Writes 1 + 1 + 2 + 1 = 5, each element's only update (no read).
+  t.is(stats.ops.E1, 5)
+  t.deepEqual(rows(stats)["DRAM F1 E1"], [5, 5, 0, 5])
+  // I[p] is read once per leaf step per distinct element: 1 + 1 + 2 + 1.
+  t.is(key(stats, "DRAM I E1").reads, 5)
+})

@@ -36,13 +36,60 @@ export const forEachStep = (
       rec(k + 1, mult)
       return
     }
-    for (const c of previous ? refinedClasses(model, path, j, it) : model.loopClasses(path, j, it)) {
+    const classes = previous ? refinedClasses(model, path, j, it) : model.loopClasses(path, j, it)
+    for (const c of heldAbove(j, hold) ? acrossInstances(model, path, j, it, hold, classes) : classes) {
       it[k] = c.i
       rec(k + 1, mult * c.mult)
     }
     it.length = k
   })
   rec(0, 1)
+}
+
+const heldAbove = (j: number, hold: ReadonlySet<number>): boolean => {
+  for (const at of hold) if (at < j) return true
+  return false
+}
+
+/**
+ * Classes of the loop at nodes[j] below held spatial loops, valid for every instance of those loops:
+ * instances split differently (an imperfect tile leaves one with fewer inner iterations), so the
+ * classes are cut wherever any instance's classes change, and run to the longest instance's end.
+ * Instances inside a class of a held loop are translates of its representative and cut alike.
+ */
+const acrossInstances = (
+  model: Model,
+  path: Path,
+  j: number,
+  it: ReadonlyArray<number>,
+  hold: ReadonlySet<number>,
+  classes: ReadonlyArray<LoopClass>
+): ReadonlyArray<LoopClass> => {
+  const k = path.loopsBefore[j]!
+  const cuts = new Set<number>()
+  let end = 0
+  const add = (list: ReadonlyArray<LoopClass>) => {
+    for (const c of list) {
+      cuts.add(c.i)
+      cuts.add(c.i + c.mult)
+      end = Math.max(end, c.i + c.mult)
+    }
+  }
+  add(classes)
+  const prefix = it.slice(0, k)
+  for (const at of hold) {
+    if (at >= j) continue
+    const q = path.loopsBefore[at]!
+    for (const c of model.loopClasses(path, at, prefix.slice(0, q))) {
+      for (const i of c.mult > 1 ? [c.i, c.i + c.mult - 1] : [c.i]) {
+        const other = [...prefix]
+        other[q] = i
+        add(model.loopClasses(path, j, other))
+      }
+    }
+  }
+  const sorted = [...cuts].filter((x) => x < end).sort((a, b) => a - b)
+  return sorted.map((i, n) => ({ i, mult: (sorted[n + 1] ?? end) - i }))
 }
 
 /**
