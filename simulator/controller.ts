@@ -218,6 +218,11 @@ export class Controller {
       }
     }
     owners(program.root, null, [])
+    // A chain node reserves its own window's peak for the execution too (R9.3): it is the pipeline's, after its branches.
+    for (const [id, chain] of this.chainWindows) {
+      const n = this.program.branches[id]!.branches.length
+      chain.storages.forEach((storage, k) => this.pipelineOwner.set(storage, { pipeline: id, branch: n + k }))
+    }
     const loopsOf = (list: ReadonlyArray<SimNode>, above: LoopSim[]): void => {
       const path = [...above]
       for (const node of list) {
@@ -324,6 +329,11 @@ export class Controller {
   }
 
   private runList(list: ReadonlyArray<SimNode>, start: number, clock: Clock): void {
+    // Entering a pipeline's node list: a new run of its chain, a new execution (R9.3).
+    if (start === 0) {
+      const branch = this.listBranch.get(list)
+      if (branch !== null && branch !== undefined && branch.kind === "pipeline") this.executions.delete(branch.id)
+    }
     for (let i = start; i < list.length; i++) {
       const node = list[i]!
       switch (node.kind) {
@@ -1185,11 +1195,7 @@ export class Controller {
    * branch reserves its peak over the execution (static partitioning among concurrent stages, R9.3).
    */
   private startExecution(branch: BranchSim): void {
-    const chain = this.chainWindows.get(branch.id)
-    const epoch = chain !== undefined ? this.loopEpoch[chain.loop.id]! : -1 - ++this.executionCounter
-    const running = this.executions.get(branch.id)
-    if (running !== undefined && running.epoch === epoch) return
-    this.executions.set(branch.id, { epoch, perKey: new Map() })
+    if (!this.executions.has(branch.id)) this.executions.set(branch.id, { epoch: ++this.executionCounter, perKey: new Map() })
   }
 
   private addLive(storage: StorageSim, inst: number, delta: number): void {
@@ -1204,7 +1210,7 @@ export class Controller {
     }
     let owned = byPipeline.get(owner.pipeline)
     if (owned === undefined) {
-      owned = this.program.branches[owner.pipeline]!.branches.map(() => 0)
+      owned = new Array<number>(this.program.branches[owner.pipeline]!.branches.length + (this.chainWindows.get(owner.pipeline)?.storages.length ?? 0)).fill(0)
       byPipeline.set(owner.pipeline, owned)
     }
     const execution = this.executions.get(owner.pipeline)
