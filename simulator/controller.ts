@@ -1101,7 +1101,8 @@ export class Controller {
   private flushKey(view: View, key: number, final: boolean): number {
     if (view.window.multicast.length === 0) return -1
     // Sibling instances end their branch at the same step, one after another here: one window per step (R4.7, R5.3).
-    return final ? -key : this.windowKey(view.window)
+    // (Half-integer keys: a branch end is its own transition, apart from the node's step transitions.)
+    return final ? -key : this.windowKey(view.window) + 0.5
   }
 
   /** The parent instance of a child instance: the parent's spatial loops are a prefix of the child's. */
