@@ -1368,8 +1368,8 @@ export class Controller {
           if (counted) {
             out.view.writes++
             if (outValued.get(o) === 1 || countFirst) out.view.reads++
-            outValued.set(o, 1)
           }
+          outValued.set(o, 1)
         }
         done++
       }
