@@ -623,19 +623,22 @@ export class Controller {
   }
 
   /** A new production of these elements (they entered their buffers zero-pending, so their first updates read nothing). */
-  private startProduction(production: Production, clock: Clock): void {
+  private startProduction(branch: BranchSim, production: Production, clock: Clock): void {
     const { elements, tensor, producer } = production
     // Whatever partial or stale value of these elements a buffer still holds is discarded: they are computed from zero.
     // Where the producer writes, even a complete copy made by a sibling instance in this same
     // iteration (not available here, R8.2) is computed again from zero: the same value, not a sum.
     const compute = this.program.computes.find((c) => c.einsum === producer)!
     const target = this.leafSources.get(compute)!.find((source) => source.view.isOutput)!.view
-    const targetInst = target.physical.instances.get(this.instanceOf(target.storage))
+    const targetId = this.instanceOf(target.storage)
+    const targetInst = branch.storageAbove.includes(target.storage) ? target.physical.instances.get(targetId) : undefined
+    const loops = this.branchLoops.get(branch.id)!
     for (const physical of this.physicals.values()) {
       if (physical.tensor.id !== tensor) continue
       for (const inst of physical.instances.values()) {
         for (const x of elements) {
-          if (inst.count.get(x) === 0 || (inst.valid.get(x) === 1 && inst !== targetInst)) continue
+          if (inst.count.get(x) === 0) continue
+          if (inst.valid.get(x) === 1 && (inst !== targetInst || this.visible(target.storage, tensor, targetId, x, loops))) continue
           inst.valid.set(x, 0)
           physical.values[x] = 0
           if (physical.drained !== null) physical.drained[x] = 0
@@ -688,7 +691,7 @@ export class Controller {
       }
     }
     const productions = this.infer(branch, true)
-    for (const production of productions) this.startProduction(production, clock)
+    for (const production of productions) this.startProduction(branch, production, clock)
     const childEinsums = branch.branches.map((b) => new Set(branchEinsums(b)))
     if (branch.kind === "sequential") {
       branch.branches.forEach((list, b) => {
