@@ -755,12 +755,28 @@ export class Controller {
     const stepKey = -1 - ++this.stampCounter.next
     const views = this.viewsOf[storage.id]!
     const evictions: Array<{ count: number; words: number; list: ElementList | null }> = []
+    for (const view of views) footprint(view.einsum, this.opSets[view.einsum.id]!, view.access, view.tensor, view.next, this.markers[view.tensor.id]!)
+    // The node holds the union over Einsums (R3.2): an element another Einsum's view still holds and
+    // this view takes now stays resident, though the other view lets it go (no new entry, R4.2).
+    const early: number[] = views.map(() => 0)
+    if (views.length > 1) {
+      views.forEach((view, v) => {
+        const vi = view.instance(inst)
+        const pi = view.physical.instance(inst)
+        const next = view.next
+        const parentInst = view.parent === null ? -1 : this.instanceOf(view.parent.storage)
+        for (let i = 0; i < next.length; i++) {
+          const x = next.data[i]!
+          if (vi.held.get(x) === 1 || pi.count.get(x) === 0) continue
+          this.fill(view, vi, inst, x, parentInst, this.windowKey(view.window))
+          early[v]!++
+        }
+      })
+    }
     // Evict first, for every view of the node, so that what leaves frees room before anything arrives.
     for (const view of views) {
       const vi = view.instance(inst)
       const next = view.next
-      const set = this.opSets[view.einsum.id]!
-      footprint(view.einsum, set, view.access, view.tensor, next, this.markers[view.tensor.id]!)
       const marker = this.markers[view.tensor.id]!
       marker.next()
       const keepTile = keep?.get(view) ?? next
