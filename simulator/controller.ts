@@ -218,11 +218,6 @@ export class Controller {
       }
     }
     owners(program.root, null, [])
-    // A chain node reserves its own window's peak for the execution too (R9.3): it is the pipeline's, after its branches.
-    for (const [id, chain] of this.chainWindows) {
-      const n = this.program.branches[id]!.branches.length
-      chain.storages.forEach((storage, k) => this.pipelineOwner.set(storage, { pipeline: id, branch: n + k }))
-    }
     const loopsOf = (list: ReadonlyArray<SimNode>, above: LoopSim[]): void => {
       const path = [...above]
       for (const node of list) {
@@ -1044,8 +1039,10 @@ export class Controller {
     const delta = physical.values[x]! - physical.drained![x]!
     physical.drained![x] = physical.values[x]!
     const parentPhysical = parent.physical.instance(parentInst)
-    // A complete intermediate recomputed elsewhere (a sibling's halo) brings the same value again: no sum.
-    if (!(view.tensor.role === "intermediate" && parentPhysical.valid.get(x) === 1)) parent.physical.values[x]! += delta
+    // A complete intermediate recomputed elsewhere (a sibling's halo) brings the same value again:
+    // the shared holder receives the element once, neither a sum nor a second write (9, redundant production).
+    if (view.tensor.role === "intermediate" && parentPhysical.valid.get(x) === 1) return 0
+    parent.physical.values[x]! += delta
     let pvi = parent.instance(parentInst)
     // A coarser buffer's tile was decided before the finer steps below it ran; what they touched beyond it enters now.
     if (pvi.held.get(x) !== 1) {
@@ -1230,7 +1227,7 @@ export class Controller {
     }
     let owned = byPipeline.get(owner.pipeline)
     if (owned === undefined) {
-      owned = new Array<number>(this.program.branches[owner.pipeline]!.branches.length + (this.chainWindows.get(owner.pipeline)?.storages.length ?? 0)).fill(0)
+      owned = this.program.branches[owner.pipeline]!.branches.map(() => 0)
       byPipeline.set(owner.pipeline, owned)
     }
     const execution = this.executions.get(owner.pipeline)
