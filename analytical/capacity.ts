@@ -131,7 +131,8 @@ export const capacityNeeded = (model: Model): Record<string, number> => {
    * R9.2: the list from nodes[start] down to a pipeline of n branches at nodes[at]. Its chain (the
    * temporal loops of the list) runs T joint iterations, W = min(n, T) of them in flight: each storage
    * node of the list holds the union of its tiles over W consecutive iterations (iterations that differ
-   * only in loops below the node share its tile), and each branch reserves its own peak.
+   * only in loops below the node share its tile), the nodes together count the peak over iterations of
+   * the sum of their windows, and each branch reserves its own peak.
    */
   const chainNeed = unnamed((path: Path, start: number, at: number, it: ReadonlyArray<number>): Need => {
     const pipeline = path.nodes[at] as BranchNode
@@ -141,35 +142,45 @@ export const capacityNeeded = (model: Model): Record<string, number> => {
       if (node.kind === "spatial") throw unsupported(spec, node.path, "a spatial loop in the node list of a pipeline node (R9.2 window per instance)")
     }
     const width = Math.min(pipeline.branches.length, jointCount(model, path, loops, it, pipeline.branches.length))
+    const nodes: number[] = []
+    for (let k = start; k < at; k++) if (path.nodes[k]!.kind === "storage") nodes.push(k)
+    // The peak over iterations of the sum of the nodes' windows (not the sum of their own peaks): every
+    // window start that is not a translate of another (near the edges of each loop's classes) is a
+    // candidate, and the window is walked through W joint iterations of the whole chain.
     const out = zero()
-    for (let k = start; k < at; k++) {
-      const node = path.nodes[k]!
-      if (node.kind !== "storage") continue
-      const above = loops.filter((l) => l < k)
-      const below = loops.filter((l) => l > k)
-      let peak = 0
-      for (const first of windowStarts(model, path, above, it, width)) {
-        // The window that starts at the last iteration below `first` reaches furthest: it covers the
-        // following values of the loops above the node until W - 1 more iterations are in.
+    if (nodes.length > 0) {
+      for (const first of windowStarts(model, path, loops, it, width)) {
         const cover = [first]
-        let remaining = width - 1
-        let current = first
-        while (remaining > 0) {
-          const next = successor(model, path, above, current)
+        for (let current = first; cover.length < width; ) {
+          const next = successor(model, path, loops, current)
           if (next === undefined) break
           cover.push(next)
-          remaining -= jointCount(model, path, below, next, remaining)
           current = next
         }
-        let total = 0
-        for (const tensor of node.tensors) {
-          let set: TileSet = []
-          for (const c of cover) set = union(set, held(node, k, tensor, c))
-          total += card(set)
+        const sum = zero()
+        for (const k of nodes) {
+          const node = path.nodes[k] as StorageNode
+          // Iterations that differ only in loops below the node share its tile.
+          const seen = new Set<string>()
+          const tiles: number[][] = []
+          for (const c of cover) {
+            const mine = c.slice(0, path.loopsBefore[k]!)
+            const key = mine.join(",")
+            if (seen.has(key)) continue
+            seen.add(key)
+            tiles.push(mine)
+          }
+          let total = 0
+          for (const tensor of node.tensors) {
+            let set: TileSet = []
+            for (const c of tiles) set = union(set, held(node, k, tensor, c))
+            total += card(set)
+          }
+          sum[model.levelIndex.get(node.level)!]! += total
         }
-        peak = Math.max(peak, total)
+        // Per level: the peak of that level's sum (levels are separate memories).
+        combine(out, sum, Math.max)
       }
-      out[model.levelIndex.get(node.level)!]! += peak
     }
     for (const branch of pipeline.branches) {
       const branchPath = model.pathOf(branch[0]!.einsums[0]!)

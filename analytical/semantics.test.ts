@@ -405,6 +405,36 @@ test("R9.2 chain: the window runs over the joint iterations of every temporal lo
   t.is(evaluate(load(chain("pipeline", 1))).capacity.LB, 4)
 })
 
+test("R9.2 (amended): the chain's storage nodes count the peak of the sum of their windows, not the sum of their peaks", (t) => {
+  // Iterations (p, s) = (0,0) (0,1) (1,0) (1,1), W = min(2, 4) = 2. RegFile holds F3[p]: windows of 1, 2, 1
+  // words (peak 2). RegFile#2 holds the F1 that E2 reads for the F2 E3 needs and DRAM does not hold yet:
+  // F1[{0,1}, s] at (0, s), then only F1[2, s] (F2[1, s] is valued): tiles 2 2 1 1, windows 4 3 2 (peak 4).
+  // The sums per window start are 1 + 4, 2 + 3, 1 + 2: 5, not 2 + 4 = 6.
+  const stats = evaluate(
+    load(`
+workload:
+  einsums:
+    - {name: E2, ranks: {C2: 1, P2: 3, R2: 1, Q2: 2, S2: 1}, inputs: {F1: [C2, P2 + R2, Q2 + S2], W2: [C2, R2, S2]}, output: {F2: [C2, P2, Q2]}}
+    - {name: E3, ranks: {C3: 1, P3: 2, R3: 2, Q3: 1, S3: 2}, inputs: {F2: [C3, P3 + R3, Q3 + S3], W3: [C3, R3, S3]}, output: {F3: [C3, P3, Q3]}}
+architecture:
+  levels: [{name: DRAM}, {name: RegFile}]
+  compute: {name: MAC, ops_per_cycle: 1}
+mapping:
+  nodes:
+    - {type: storage, level: DRAM, tensors: [W2, F2, W3, F3, F1]}
+    - {type: temporal, rank: P3, tile_shape: 1}
+    - {type: temporal, rank: S3, tile_shape: 1}
+    - {type: storage, level: RegFile, tensors: [F3]}
+    - {type: storage, level: RegFile#2, tensors: [F1]}
+    - type: pipeline
+      branches:
+        - [{type: compute, einsum: E2, level: MAC}]
+        - [{type: compute, einsum: E3, level: MAC}]
+`)
+  )
+  t.is(stats.capacity.RegFile, 5)
+})
+
 test("10.2 chain: the recurrence runs over the joint iterations of the chain", (t) => {
   // c3 one tile: L(t) = [2, 2, 4] for t = 0, 1, 2 (E3: 2 q x 2 c). f(0) = 2 4 8, f(1) = 4 6 12, f(2) = 6 8 16.
   t.is(evaluate(load(chain("pipeline", 2))).latency, 16)
