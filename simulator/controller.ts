@@ -94,9 +94,12 @@ export class Controller {
   /** Holders with a spatial loop between them and a branch below: their instances' siblings share them (R8.2). */
   private readonly sharedHolders = new Set<StorageSim>()
   /** Per shared holder instance and element: when (loop indices) and how a sibling made it valued. */
-  private readonly stamps = new Map<string, Map<number, { epoch: Float64Array; index: Int32Array; strict: boolean }>>()
+  private readonly stamps = new Map<string, Map<number, { epoch: Float64Array; index: Float64Array; strict: boolean }>>()
   /** Drains at the end of a branch carry results of the current iteration (not visible to siblings). */
   private drainStrict = false
+  /** Per loop, for stamps: its tile index while it runs, -1 before it starts, its radix once it has finished (in the enclosing iteration). */
+  private readonly stampIndex: Float64Array
+  private readonly loopsBelow: number[][]
   private readonly wantMasks = new Map<string, { mask: Uint8Array; list: ElementList }>()
   private readonly stampCounter = { next: 0 }
   private readonly readsBefore: number[] = []
@@ -128,6 +131,15 @@ export class Controller {
     this.ops = einsums.map(() => 0)
     this.loopIndex = new Int32Array(loops.length)
     this.loopEpoch = new Float64Array(loops.length)
+    this.stampIndex = new Float64Array(loops.length).fill(-1)
+    const below = loops.map(() => new Set<number>())
+    for (const compute of computes) {
+      const chain = compute.path.filter((n): n is LoopSim => n.kind === "loop")
+      chain.forEach((loop, i) => {
+        for (const inner of chain.slice(i + 1)) below[loop.id]!.add(inner.id)
+      })
+    }
+    this.loopsBelow = below.map((set) => [...set])
     this.markers = tensors.map((t) => new Marker(t.volume))
     this.peakCapacity = program.spec.architecture.levels.map(() => 0)
     this.viewsOf = storages.map(() => [])
@@ -394,6 +406,7 @@ export class Controller {
       occupied = scan.occupied(loop.tile, from0)
     }
     this.loopEpoch[loop.id] = ++this.epoch
+    for (const inner of this.loopsBelow[loop.id]!) this.stampIndex[inner] = -1
     // Pipeline stages below this loop finish after its last iteration; the loop waits for them (a join).
     const joins = this.hasPipelineBelow(list, at)
     if (joins) this.joins.push([])
@@ -405,6 +418,7 @@ export class Controller {
       set.lo[r] = from
       set.hi[r] = Math.min(from + loop.tile, to)
       this.loopIndex[loop.id] = k
+      this.stampIndex[loop.id] = k
       if (loop.spatial) clock.t = start
       this.runList(list, at + 1, clock)
       if (loop.spatial) latest = Math.max(latest, clock.t)
@@ -413,6 +427,7 @@ export class Controller {
     set.lo[r] = lo
     set.hi[r] = hi
     this.loopIndex[loop.id] = 0
+    this.stampIndex[loop.id] = loop.radix
     if (joins) for (const end of this.joins.pop()!) clock.t = Math.max(clock.t, end)
   }
 
@@ -484,7 +499,7 @@ export class Controller {
       byElement = new Map()
       this.stamps.set(key, byElement)
     }
-    byElement.set(x, { epoch: Float64Array.from(this.loopEpoch), index: Int32Array.from(this.loopIndex), strict })
+    byElement.set(x, { epoch: Float64Array.from(this.loopEpoch), index: Float64Array.from(this.stampIndex), strict })
   }
 
   /**
