@@ -57,7 +57,9 @@ export const main = async (args: ReadonlyArray<string>): Promise<number> => {
 /** Run the command line and set the process exit code; never throws. */
 export const run = async (args: ReadonlyArray<string>): Promise<void> => {
   try {
-    process.exitCode = await main(args)
+    const code = await main(args)
+    // A command handler may have set a failing exit code itself (validate: 1 on a mismatch).
+    if (code !== 0 || process.exitCode === undefined) process.exitCode = code
   } catch (error: unknown) {
     if (error instanceof SpecError) {
       for (const line of error.message.split("\n")) process.stderr.write(`error: ${line}\n`)
