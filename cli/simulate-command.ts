@@ -10,33 +10,7 @@ import type { Stats } from "../spec/stats.ts"
 import { SimulationError, simulateDetailed, type SimulationResult } from "../simulator/mod.ts"
 import { loadOptionsFrom, UsageError, withSpecOptions } from "./options.ts"
 import { note, print } from "./output.ts"
-
-/** A one-line progress bar on stderr that appears only once a run has taken a second. */
-export const progressBar = (total: number, label: string, stream: NodeJS.WriteStream = process.stderr) => {
-  const enabled = stream.isTTY === true && process.env.CI !== "true"
-  const started = Date.now()
-  let shown = false
-  let last = 0
-  return {
-    update(done: number): void {
-      if (!enabled) return
-      const now = Date.now()
-      if (now - started < 1000 || now - last < 100) return
-      last = now
-      shown = true
-      const fraction = total > 0 ? Math.min(1, done / total) : 0
-      const width = 30
-      const filled = Math.round(fraction * width)
-      const rate = done / ((now - started) / 1000)
-      stream.write(`\r${label} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}%  ${formatCount(rate)} MACs/s `)
-    },
-    done(): void {
-      if (shown) stream.write("\r\x1b[K")
-    }
-  }
-}
-
-const formatCount = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(0)}k` : n.toFixed(0))
+import { progressBar } from "./progress.ts"
 
 const integer = (value: unknown, flag: string): number | undefined => {
   if (value === undefined) return undefined
@@ -94,7 +68,7 @@ export const simulateCommand: CommandModule = {
     const maxCycles = integer(args.maxCycles, "max-cycles")
     const spec = await loadSpec(args.spec, loadOptionsFrom(args))
     const total = spec.workload.einsums.reduce((n, e) => n + e.ops, 0)
-    const bar = progressBar(total, "simulating")
+    const bar = progressBar({ label: "simulating", unit: "MACs", total })
     let result: SimulationResult
     try {
       result = await simulateDetailed(spec, {

@@ -9,22 +9,9 @@ import { renderReport } from "../validation/report.ts"
 import { runValidation, type ValidationRun } from "../validation/run-validation.ts"
 import { exampleFiles } from "./examples.ts"
 import { note, print } from "./output.ts"
+import { progressBar } from "./progress.ts"
 
 export { runValidation }
-
-/** A progress bar on stderr, only for a person watching (a TTY, not CI). */
-export const progressBar = (stream: NodeJS.WriteStream = process.stderr): ((done: number, total: number) => void) | undefined => {
-  if (!stream.isTTY || process.env.CI !== undefined) return undefined
-  let last = 0
-  return (done, total) => {
-    const now = Date.now()
-    if (done < total && now - last < 100) return
-    last = now
-    const width = 30
-    const filled = Math.round((done / Math.max(1, total)) * width)
-    stream.write(`\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total} cases${done === total ? "\n" : ""}`)
-  }
-}
 
 /** Exit status of a run: 1 when any count mismatched or an engine crashed. */
 export const validateExitCode = (run: ValidationRun): number => (run.countMismatches > 0 || run.errors > 0 ? 1 : 0)
@@ -53,7 +40,7 @@ export const validateCommand: CommandModule = {
       examples: boolean
       countFirstOutputRead?: boolean
     }
-    const progress = progressBar()
+    const progress = progressBar({ label: "validating", unit: "cases", total: args.count, after: 300 })
     const run = await runValidation({
       count: args.count,
       seed: args.seed,
@@ -62,9 +49,10 @@ export const validateCommand: CommandModule = {
       ...(args.html !== undefined ? { html: args.html } : {}),
       ...(args.out !== undefined ? { out: args.out } : {}),
       ...(args.countFirstOutputRead !== undefined ? { countFirstOutputRead: args.countFirstOutputRead } : {}),
-      ...(progress !== undefined ? { onProgress: progress } : {}),
+      onProgress: (done: number, total: number) => progress.update(done, total),
       note
     })
+    progress.done()
     if (args.json) print(JSON.stringify(run, null, 2))
     else print(renderReport(run))
     if (args.html !== undefined) note(`wrote ${args.html}`)
