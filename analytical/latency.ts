@@ -7,6 +7,8 @@
  * busiest instance (10.3). The larger wins.
  */
 import type { BranchNode, LoopNode } from "../spec/mapping.ts"
+import type { Spec } from "../spec/spec.ts"
+import type { AccessStats } from "../spec/stats.ts"
 import type { Model, Path } from "./tile-inference.ts"
 import { branchEnd, leafTime } from "./leaf-sums.ts"
 import { isListStart, pipelineEnding, temporalLoops } from "./pipeline-chain.ts"
@@ -140,4 +142,43 @@ export const memoryCycles = (model: Model, busiest: Readonly<Record<string, { re
       bw.kind === "unlimited" ? 0 : bw.kind === "shared" ? Math.ceil((reads + writes) / bw.wordsPerCycle) : Math.max(Math.ceil(reads / bw.read), Math.ceil(writes / bw.write))
   }
   return out
+}
+
+/**
+ * Access latency the overlap of 10.3 hides nothing of: the simulator issues
+ * a step's fills only when the step comes (no prefetch), so each fill
+ * transfer stalls the step behind it by its source level's latency. A
+ * storage node's transfers are counted in closed form from its counts: per
+ * (logical level, Einsum), the most refills of any of its tensors,
+ * ceil(fills / occupancy) (the fills of one step form one transfer), each
+ * costing the latency of the physical level of the parent holder (the
+ * nearest logical level above holding the tensor for the Einsum). On top,
+ * the first fill and the last drain cross every level once: Σ over physical
+ * levels of their latency.
+ */
+export const accessLatencyCycles = (spec: Spec, accesses: ReadonlyArray<AccessStats>): number => {
+  const order = new Map(spec.levels.map((level, i) => [level.name, i]))
+  const latencyOf = new Map(spec.levels.map((level) => [level.name, spec.architecture.levels.find((l) => l.name === level.physical)?.latency ?? 0]))
+  const holders = new Map<string, number[]>()
+  for (const a of accesses) {
+    const key = `${a.tensor}|${a.einsum}`
+    const list = holders.get(key) ?? []
+    list.push(order.get(a.level)!)
+    holders.set(key, list)
+  }
+  const stalls = new Map<string, number>()
+  for (const a of accesses) {
+    if (a.occupancy === 0 || a.fills === 0) continue
+    const here = order.get(a.level)!
+    let parent = -1
+    for (const i of holders.get(`${a.tensor}|${a.einsum}`)!) if (i < here && i > parent) parent = i
+    if (parent < 0) continue
+    const key = `${a.level}|${a.einsum}`
+    const stall = Math.ceil(a.fills / a.occupancy) * latencyOf.get(spec.levels[parent]!.name)!
+    stalls.set(key, Math.max(stalls.get(key) ?? 0, stall))
+  }
+  let total = 0
+  for (const stall of stalls.values()) total += stall
+  for (const level of spec.architecture.levels) total += level.latency
+  return total
 }

@@ -16,7 +16,7 @@ import { sortAccesses } from "../spec/stats.ts"
 import { countAccesses } from "./accesses.ts"
 import { capacityNeeded } from "./capacity.ts"
 import { energyOf } from "./energy.ts"
-import { computeCycles, memoryCycles } from "./latency.ts"
+import { accessLatencyCycles, computeCycles, memoryCycles } from "./latency.ts"
 import { buildModel } from "./tile-inference.ts"
 
 /** Internal knobs for tests: `exhaustive` visits every iteration (brute force) instead of iteration classes and tile-shape memos. */
@@ -39,7 +39,7 @@ export const evaluate = (spec: Spec, options: EngineOptions & InternalOptions = 
   const capacity = capacityNeeded(model)
   const compute = computeCycles(model)
   const memory = memoryCycles(model, busiest)
-  const latency = Math.max(compute, ...Object.values(memory))
+  const latency = Math.max(compute, ...Object.values(memory)) + accessLatencyCycles(spec, accesses)
   const energy = energyOf(spec, accesses, ops)
   const warnings: string[] = []
   for (const level of spec.architecture.levels) {
