@@ -405,6 +405,29 @@ test("R9.2 chain: the window runs over the joint iterations of every temporal lo
   t.is(evaluate(load(chain("pipeline", 1))).capacity.LB, 4)
 })
 
+test("10.3 access latency: each fill transfer that cannot overlap waits its parent's latency, plus one crossing of every level", (t) => {
+  // Compute 4 (4 steps of 1 op), bandwidth unlimited. GB's I and O each take 4 fills of a 1-word tile:
+  // per (GB, E) the most refills of a tensor, ceil(4 / 1) = 4 transfers from DRAM at 10 cycles = 40.
+  // First fill and last drain cross DRAM and GB once: 10 + 2. Total 4 + 40 + 12 = 56 (simulator: 52).
+  const stats = evaluate(
+    load(`
+workload:
+  einsums:
+    - {name: E, ranks: {P: 4}, inputs: {I: [P]}, output: {O: [P]}}
+architecture:
+  levels: [{name: DRAM, latency: 10}, {name: GB, latency: 2}]
+  compute: {name: MAC}
+mapping:
+  nodes:
+    - {type: storage, level: DRAM, tensors: [I, O]}
+    - {type: temporal, rank: P, tile_shape: 1}
+    - {type: storage, level: GB, tensors: [I, O]}
+    - {type: compute, einsum: E, level: MAC}
+`)
+  )
+  t.is(stats.latency, 56)
+})
+
 test("R9.2 (amended): the chain's storage nodes count the peak of the sum of their windows, not the sum of their peaks", (t) => {
   // Iterations (p, s) = (0,0) (0,1) (1,0) (1,1), W = min(2, 4) = 2. RegFile holds F3[p]: windows of 1, 2, 1
   // words (peak 2). RegFile#2 holds the F1 that E2 reads for the F2 E3 needs and DRAM does not hold yet:
