@@ -153,8 +153,8 @@ export const memoryCycles = (model: Model, busiest: Readonly<Record<string, { re
  * ceil(fills / occupancy) (the fills of one step form one transfer), each
  * costing the latency of the physical level of the parent holder (the
  * nearest logical level above holding the tensor for the Einsum). On top,
- * the first fill and the last drain cross every level once: Σ over physical
- * levels of their latency.
+ * the first fill waits the latency of every physical level but the innermost
+ * and the last drain that of every physical level but the outermost.
  */
 export const accessLatencyCycles = (spec: Spec, accesses: ReadonlyArray<AccessStats>): number => {
   const order = new Map(spec.levels.map((level, i) => [level.name, i]))
@@ -179,6 +179,12 @@ export const accessLatencyCycles = (spec: Spec, accesses: ReadonlyArray<AccessSt
   }
   let total = 0
   for (const stall of stalls.values()) total += stall
-  for (const level of spec.architecture.levels) total += level.latency
+  // A transfer ends its source's latency after its port time: the first fill leaves every level but the
+  // innermost, the last drain every level but the outermost.
+  const levels = spec.architecture.levels
+  levels.forEach((level, i) => {
+    if (i < levels.length - 1) total += level.latency
+    if (i > 0) total += level.latency
+  })
   return total
 }

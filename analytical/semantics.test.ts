@@ -405,10 +405,10 @@ test("R9.2 chain: the window runs over the joint iterations of every temporal lo
   t.is(evaluate(load(chain("pipeline", 1))).capacity.LB, 4)
 })
 
-test("10.3 access latency: each fill transfer that cannot overlap waits its parent's latency, plus one crossing of every level", (t) => {
+test("10.3 access latency: each fill transfer that cannot overlap waits its parent's latency, plus the first fill's and the last drain's way through the levels", (t) => {
   // Compute 4 (4 steps of 1 op), bandwidth unlimited. GB's I and O each take 4 fills of a 1-word tile:
   // per (GB, E) the most refills of a tensor, ceil(4 / 1) = 4 transfers from DRAM at 10 cycles = 40.
-  // First fill and last drain cross DRAM and GB once: 10 + 2. Total 4 + 40 + 12 = 56 (simulator: 52).
+  // The first fill leaves DRAM (10), the last drain leaves GB (2). Total 4 + 40 + 12 = 56 (simulator: 52).
   const stats = evaluate(
     load(`
 workload:
