@@ -358,7 +358,8 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
             moved += mult * n
             if (atTileZero(path, it, lowestOwn)) movedOne += mult * n
           },
-          new Set(between)
+          new Set(between),
+          true
         )
       }
       if (isOutput) {

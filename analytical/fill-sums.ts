@@ -208,6 +208,6 @@ export const fillSums = (model: Model, path: Path, j: number, tensor: string, un
     total += mult * (r[0]! - r[2]!)
     if (atFirstInstance(path, it, own)) one += mult * (r[1]! - r[3]!)
     peak = Math.max(peak, r[4]!)
-  })
+  }, new Set(), true)
   return { fills: { total, one }, peak }
 }

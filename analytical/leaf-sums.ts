@@ -106,7 +106,7 @@ export const leafSums = (
       sums[q]! += mult * sub[q]!
       if (first) sums[k + q]! += mult * sub[k + q]!
     }
-  })
+  }, new Set(), true)
   return fs.map((_, q) => ({ total: sums[q]!, one: sums[k + q]! }))
 }
 
