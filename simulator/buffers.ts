@@ -108,7 +108,12 @@ export class ViewInstance {
   /** Multicast / reduction windows of the last parent read / write served to children, per element. */
   readStamp: Float64Array | null = null
   writeStamp: Float64Array | null = null
+  /** When each element was last touched (by ops below, a fill or a late fill), on the controller's step clock. */
+  touched: Float64Array
+  /** The step clock at this instance's current step: elements touched since then belong to its occupancy (R3.1). */
+  stepStart = -1
   constructor(volume: number, isOutput: boolean) {
+    this.touched = new Float64Array(volume).fill(-1)
     this.held = new PagedBytes(volume)
     this.dirty = isOutput ? new PagedBytes(volume) : null
   }

@@ -102,6 +102,8 @@ export class Controller {
   private readonly loopsBelow: number[][]
   private readonly wantMasks = new Map<string, { mask: Uint8Array; list: ElementList }>()
   private readonly stampCounter = { next: 0 }
+  /** Advances at every storage step; touch marks carry it so a node can tell what its step really touched. */
+  private touchClock = 0
   private readonly readsBefore: number[] = []
   private readonly points: Int32Array[] = []
   private readonly leafInsts: ViewInstance[] = []
@@ -763,6 +765,7 @@ export class Controller {
     let ready = clock.t
     let touched = false
     const stepKey = -1 - ++this.stampCounter.next
+    this.touchClock++
     const views = this.viewsOf[storage.id]!
     const evictions: Array<{ count: number; words: number; list: ElementList | null }> = []
     for (const view of views) footprint(view.einsum, this.opSets[view.einsum.id]!, view.access, view.tensor, view.next, this.markers[view.tensor.id]!)
@@ -791,6 +794,10 @@ export class Controller {
       marker.next()
       const keepTile = keep?.get(view) ?? next
       for (let i = 0; i < keepTile.length; i++) marker.mark(keepTile.data[i]!)
+      // An element kept over the previous step (the superset) that nothing below touched in it was not in
+      // that step's occupancy (R3.1): it left at that step's start (R4.2, R4.6) and leaves now, late.
+      const since = storage.einsums.length > 1 ? vi.stepStart : -1
+      vi.stepStart = this.touchClock
       const parentInst = view.parent === null ? -1 : this.instanceOf(view.parent.storage)
       const key = this.windowKey(view.window)
       let evicted = 0
@@ -800,7 +807,7 @@ export class Controller {
       let keptLength = 0
       for (let i = 0; i < kept.length; i++) {
         const x = kept.data[i]!
-        if (storage.exploitsReuse && marker.has(x)) {
+        if (storage.exploitsReuse && marker.has(x) && (since < 0 || this.touchedSince(view, inst, x, since))) {
           kept.data[keptLength++] = x
           continue
         }
@@ -826,6 +833,7 @@ export class Controller {
       const filledList = evictedList === null ? null : new ElementList()
       for (let i = 0; i < next.length; i++) {
         const x = next.data[i]!
+        vi.touched[x] = this.touchClock
         if (vi.held.get(x) === 1) continue
         const outcome = this.fill(view, vi, inst, x, parentInst, key)
         filled++
@@ -1018,6 +1026,7 @@ export class Controller {
       if (parent.instance(parentInst).held.get(x) !== 1) this.lateFill(parent, parentInst, x, clock)
     }
     const vi = view.instance(inst)
+    vi.touched[x] = this.touchClock
     const outcome = this.fill(view, vi, inst, x, parentInst, this.windowKey(view.window))
     if (vi.list.length > view.occupancy) view.occupancy = vi.list.length
     if (clock !== null) {
@@ -1137,6 +1146,19 @@ export class Controller {
   }
 
   /** The parent instance of a child instance: the parent's spatial loops are a prefix of the child's. */
+  /** Whether ops below `view`'s instance touched `x` since step clock `since`: in it or in a child instance under it. */
+  private touchedSince(view: View, inst: number, x: number, since: number): boolean {
+    if (view.instance(inst).touched[x]! >= since) return true
+    const child = view.child
+    if (child === null) return false
+    for (const [ci, cvi] of child.instances) {
+      if (cvi.touched[x]! < since && child.child === null) continue
+      if (this.parentInstanceFor(child, ci) !== inst) continue
+      if (this.touchedSince(child, ci, x, since)) return true
+    }
+    return false
+  }
+
   private parentInstanceFor(view: View, childInst: number): number {
     const parentSpatial = view.parent!.storage.loopsAbove.filter((l) => l.spatial)
     const childSpatial = view.storage.loopsAbove.filter((l) => l.spatial)
@@ -1364,6 +1386,7 @@ export class Controller {
     const outVi = insts[nIn]!
     const outDirty = outVi.dirty!
     if (!single) for (const source of sources) this.markers[source.view.tensor.id]!.next()
+    const touchClock = this.touchClock
     const point = (this.points[e] ??= new Int32Array(ranks))
     point.set(lo)
     let done = 0
@@ -1378,6 +1401,7 @@ export class Controller {
           let x = access.base
           for (let r = 0; r < ranks; r++) x += access.linear[r]! * point[r]!
           const vi = insts[i]!
+          vi.touched[x] = touchClock
           if (vi.held.get(x) !== 1) this.lateFill(source.view, instIds[i]!, x, clock)
           const valid = valids[i]!
           if (valid !== null && valid.get(x) !== 1) this.unproduced(source.view, einsum.name, x)
@@ -1387,6 +1411,7 @@ export class Controller {
             if (key < 0 || vi.firstInWindow("read", x, key, source.window, source.view.tensor.volume)) source.view.reads++
           }
         }
+        outVi.touched[o] = touchClock
         if (outVi.held.get(o) !== 1) this.lateFill(out.view, instIds[nIn]!, o, clock)
         outValues[o]! += product
         outDirty.set(o, 1)
