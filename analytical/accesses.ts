@@ -151,6 +151,50 @@ function fillSet(h: Holder, it: ReadonlyArray<number>): TileSet {
   return fill
 }
 
+/**
+ * Pipeline hand-off (R4.7): at the end of each iteration of the stage holding nodes[j], its dirty
+ * intermediate elements are written back to the parent and stay, clean. A residency that spans a
+ * stage boundary is then drained once per stage iteration it is updated in, not once: the extra
+ * writes are the elements held on both sides of each boundary (taken together over the spatial
+ * instances between the parent and the node, reduced into one write, R5.3).
+ */
+function handOffWrites(h: Holder, between: ReadonlyArray<number>, parentOwn: ReadonlySet<number>): Pair {
+  const { model, path, j, tensor } = h
+  let pipeline = -1
+  for (let k = j - 1; k >= 0; k--) {
+    if (path.nodes[k]!.kind === "pipeline") {
+      pipeline = k
+      break
+    }
+  }
+  if (pipeline < 0) return { total: 0, one: 0 }
+  if (!model.spec.workload.einsums.some((x) => x.inputs.some((a) => a.tensor === tensor))) return { total: 0, one: 0 }
+  const outer = path.loopsBefore[pipeline]!
+  let total = 0
+  let one = 0
+  forEachStep(
+    model,
+    path,
+    j,
+    (it, mult) => {
+      const n = card(
+        unionOverInstances(model, path, between, it, (at) => {
+          const prev = model.prevIters(path, j, at)
+          if (prev === undefined) return []
+          let crosses = false
+          for (let k = 0; k < outer; k++) if (prev[k] !== at[k]) crosses = true
+          return crosses ? intersect(occupancyOf(h, path.einsum.name, at), occupancyOf(h, path.einsum.name, prev)) : []
+        })
+      )
+      total += mult * n
+      if (atTileZero(path, it, parentOwn)) one += mult * n
+    },
+    new Set(between),
+    true
+  )
+  return { total, one }
+}
+
 function tryFillSums(model: Model, path: Path, j: number, tensor: string, union: ReadonlySet<number>, own: ReadonlySet<number>): FillSums | undefined {
   try {
     return fillSums(model, path, j, tensor, union, own)
@@ -321,8 +365,9 @@ export const countAccesses = (model: Model, countFirstOutputRead: boolean): Acce
           const valued = countFirstOutputRead ? groups : groups - zParent
           parent.reads += valued
           stats.writes += valued
-          parent.writes += groups
-          table.charge(parentNode.level, Math.round(valued * share), groupsOne)
+          const handOff = handOffWrites(holder, between, parentOwn)
+          parent.writes += groups + handOff.total
+          table.charge(parentNode.level, Math.round(valued * share), groupsOne + handOff.one)
           table.charge(node.level, 0, Math.round(valued * (fills === 0 ? 0 : fillsOne / fills)))
           zParent = countFirstOutputRead ? 0 : shared ? fills : fills - groups + zParent
         } else {
