@@ -425,12 +425,45 @@ export class Controller {
       this.runList(list, at + 1, clock)
       if (loop.spatial) latest = Math.max(latest, clock.t)
     }
-    if (loop.spatial) clock.t = latest
+    if (loop.spatial) {
+      clock.t = latest
+      // Instances this loop's tiles did not reach still take the step, with an empty tile (R3.1): what they hold leaves.
+      set.lo[r] = hi
+      set.hi[r] = hi
+      for (let idle = k; idle < loop.radix; idle++) {
+        this.loopIndex[loop.id] = idle
+        this.emptyStep(list, at + 1, loop.einsum, clock)
+      }
+    }
     set.lo[r] = lo
     set.hi[r] = hi
     this.loopIndex[loop.id] = 0
     this.stampIndex[loop.id] = loop.radix
     if (joins) for (const end of this.joins.pop()!) clock.t = Math.max(clock.t, end)
+  }
+
+  /**
+   * An instance with no ops in this step: its one-Einsum storage nodes down to the next temporal loop
+   * or branch step with an empty tile, so everything they hold leaves (R4.6). Only instances that hold something.
+   */
+  private emptyStep(list: ReadonlyArray<SimNode>, from: number, einsum: number, clock: Clock): void {
+    for (let i = from; i < list.length; i++) {
+      const node = list[i]!
+      if (node.kind === "storage") {
+        if (node.einsums.length !== 1 || node.einsums[0] !== einsum || this.pipelineWindow.has(node)) return
+        const inst = this.instanceOf(node)
+        if (this.viewsOf[node.id]!.some((v) => (v.instances.get(inst)?.list.length ?? 0) > 0)) this.stepStorage(node, clock)
+        continue
+      }
+      if (node.kind === "loop" && node.spatial) {
+        for (let idle = 0; idle < node.radix; idle++) {
+          this.loopIndex[node.id] = idle
+          this.emptyStep(list, i + 1, einsum, clock)
+        }
+        this.loopIndex[node.id] = 0
+      }
+      return
+    }
   }
 
   /** The range of rank r over the wanted ops inside the current box, or null when none is inside. */
