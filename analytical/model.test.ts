@@ -257,3 +257,29 @@ test("formerly a known bug: classes agree with every iteration (spatial loop of 
   const spec = load(chain(sizes))
   t.deepEqual(evaluate(spec), evaluate(spec, { exhaustive: true }))
 })
+
+test("a strided read through a backing store reaches back two tiles: F1[2] computed at step 0 is still valued at step 2 (R4.9), 6 ops", (t) => {
+  const spec = load(`
+workload:
+  einsums:
+    - {name: E1, ranks: {P1: 6, R1: 1}, inputs: {I: ["P1 + R1"]}, output: {F1: [P1]}}
+    - {name: E2, ranks: {P2: 4, R2: 2}, inputs: {F1: ["P2 + 2*R2"]}, output: {F2: [P2]}}
+    - {name: E3, ranks: {P3: 4, R3: 1}, inputs: {F2: ["P3 + R3"]}, output: {F3: [P3]}}
+architecture:
+  levels: [{name: DRAM}, {name: GlobalBuffer}]
+  compute: {name: MAC}
+mapping:
+  nodes:
+    - {type: storage, level: DRAM, tensors: [I, F1, F3]}
+    - {type: storage, level: GlobalBuffer, tensors: [F2]}
+    - {type: temporal, rank: P3, tile_shape: 1}
+    - type: sequential
+      branches:
+        - [{type: compute, einsum: E1, level: MAC}]
+        - [{type: compute, einsum: E2, level: MAC}]
+        - [{type: compute, einsum: E3, level: MAC}]
+`)
+  // Step p computes F1[p] and F1[p + 2] less what is in DRAM: {0, 2}, {1, 3}, {4}, {5}.
+  t.is(evaluate(spec).ops.E1, 6)
+  t.deepEqual(evaluate(spec), evaluate(spec, { exhaustive: true }))
+})

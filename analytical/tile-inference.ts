@@ -462,6 +462,24 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
     return Math.ceil((b[d]![1] - b[d]![0] + 1) / loop.tileShape)
   })
 
+  // Sum over the Einsums of the widest window of an input index with a coefficient > 1 among several terms
+  // (0 when there is none): how many tiles back a strided read can find its elements.
+  let stridedReach = 0
+  for (const e of spec.workload.einsums) {
+    let widest = 0
+    let strided = false
+    for (const a of e.inputs) {
+      for (const x of a.projection) {
+        if (x.terms.length < 2) continue
+        if (x.terms.some((t) => Math.abs(t.coefficient) > 1)) strided = true
+        let span = 0
+        for (const t of x.terms) span += Math.abs(t.coefficient) * ((e.ranks.find((r) => r.name === t.rank)?.bound ?? 1) - 1)
+        widest = Math.max(widest, span)
+      }
+    }
+    if (strided) stridedReach += widest + 1
+  }
+
   const loopClasses = unnamed((path: Path, j: number, it: ReadonlyArray<number>): LoopClass[] => {
     const loop = path.nodes[j] as LoopNode
     return classesOf(loop, setsBefore(path, j, it).get(loop.einsum) ?? [])
@@ -491,6 +509,9 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
     const n = Math.ceil((b[d]![1] - min + 1) / loop.tileShape)
     if (exhaustive || n <= 3) return Array.from({ length: n }, (_, i) => ({ i, mult: 1 }))
     const special: number[] = [0, n - 1]
+    // A strided or dilated window reads elements with gaps, so what a backing store keeps (R4.9) reaches
+    // back past the previous tile: the first tiles within that reach are classes of their own.
+    for (let i = 1; i < Math.min(n, stridedReach); i++) special.push(i)
     const s = loop.tileShape
     for (const box of head) {
       const p = box[d]!
