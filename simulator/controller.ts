@@ -866,7 +866,6 @@ export class Controller {
       const filledList = evictedList === null ? null : new ElementList()
       for (let i = 0; i < next.length; i++) {
         const x = next.data[i]!
-        vi.touched[x] = this.touchClock
         if (vi.held.get(x) === 1) continue
         const outcome = this.fill(view, vi, inst, x, parentInst, key)
         filled++
