@@ -133,11 +133,33 @@ function occupancyOf(h: Holder, name: string, it: ReadonlyArray<number>): TileSe
   return h.model.occupancy(h.model.pathOf(name), h.j, h.tensor, it)
 }
 
+/**
+ * What an Einsum takes into a shared holder at a step: the image of its tile as inferred at the first
+ * branch below the holder (R8.2: only what is valued in holders above that branch is available there).
+ * An element it then finds in a holder inside the branch (a backing store, R4.9) is not recomputed, but
+ * it still enters this holder (R4.3). With loops between the holder and the branch: its occupancy.
+ */
+function takenBy(h: Holder, name: string, it: ReadonlyArray<number>): TileSet {
+  const path = h.model.pathOf(name)
+  let branch = -1
+  for (let k = h.j + 1; k < path.nodes.length; k++) {
+    const kind = path.nodes[k]!.kind
+    if (kind === "sequential" || kind === "pipeline") {
+      branch = k
+      break
+    }
+  }
+  if (branch < 0 || path.loopsBefore[branch] !== path.loopsBefore[h.j]) return occupancyOf(h, name, it)
+  const access = h.model.accessOf(path.einsum, h.tensor)!
+  const set = h.model.setsBefore(path, branch + 1, it).get(name) ?? []
+  return union(occupancyOf(h, name, it), h.model.image(path.einsum, set, access, path.nodes[h.j]!))
+}
+
 /** The node's content at a step: the union over the Einsums touching the tensor below it (R3.2). */
 function held(h: Holder, it: ReadonlyArray<number>): TileSet {
   if (!h.shared) return occupancyOf(h, h.path.einsum.name, it)
   let all: TileSet = []
-  for (const name of h.touchers) all = union(all, occupancyOf(h, name, it))
+  for (const name of h.touchers) all = union(all, takenBy(h, name, it))
   return all
 }
 
@@ -146,8 +168,8 @@ function fillSet(h: Holder, it: ReadonlyArray<number>): TileSet {
   const prev = h.model.prevIters(h.path, h.j, it)
   let fill = prev === undefined ? held(h, it) : subtract(held(h, it), held(h, prev))
   if (!h.shared) return fill
-  fill = intersect(fill, occupancyOf(h, h.path.einsum.name, it))
-  for (const name of h.before) fill = subtract(fill, occupancyOf(h, name, it))
+  fill = intersect(fill, takenBy(h, h.path.einsum.name, it))
+  for (const name of h.before) fill = subtract(fill, takenBy(h, name, it))
   return fill
 }
 

@@ -283,3 +283,36 @@ mapping:
   t.is(evaluate(spec).ops.E1, 6)
   t.deepEqual(evaluate(spec), evaluate(spec, { exhaustive: true }))
 })
+
+test("an intermediate element re-enters a DRAM node below loops: a fill attributed to the first Einsum taking it (R4.3, R4.9)", (t) => {
+  const spec = load(`
+workload:
+  einsums:
+    - {name: E2, ranks: {P2: 4, R2: 1}, inputs: {F1: ["P2 + R2"]}, output: {F2: [P2]}}
+    - {name: E3, ranks: {P3: 4}, inputs: {F2: [P3], F1: [P3]}, output: {F3: [P3]}}
+    - {name: E4, ranks: {P4: 3, R4: 2}, inputs: {F3: ["P4 + R4"]}, output: {F4: [P4]}}
+architecture:
+  levels: [{name: DRAM}]
+  compute: {name: MAC}
+mapping:
+  nodes:
+    - {type: storage, level: DRAM, tensors: [F1, F4]}
+    - {type: temporal, rank: R4, tile_shape: 1}
+    - {type: temporal, rank: P4, tile_shape: 1}
+    - {type: storage, level: DRAM, tensors: [F2]}
+    - type: sequential
+      branches:
+        - [{type: compute, einsum: E2, level: MAC}]
+        - - {type: storage, level: DRAM, tensors: [F3]}
+          - type: sequential
+            branches:
+              - [{type: compute, einsum: E3, level: MAC}]
+              - [{type: compute, einsum: E4, level: MAC}]
+`)
+  // At (1, 0) and (1, 1) E4 needs F3[1], F3[2]: at the outer branch E3 takes F2[1], F2[2] (F3 is held
+  // only inside it), which enter the F2 node; F3 is then found in DRAM and nothing is recomputed.
+  const stats = evaluate(spec)
+  t.deepEqual(stats.ops, { E2: 4, E3: 4, E4: 6 })
+  t.is(stats.accesses.find((a) => a.tensor === "F2" && a.einsum === "E3")!.fills, 2)
+  t.is(stats.accesses.find((a) => a.tensor === "F2" && a.einsum === "E2")!.fills, 4)
+})
