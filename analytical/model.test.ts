@@ -316,3 +316,32 @@ mapping:
   t.is(stats.accesses.find((a) => a.tensor === "F2" && a.einsum === "E3")!.fills, 2)
   t.is(stats.accesses.find((a) => a.tensor === "F2" && a.einsum === "E2")!.fills, 4)
 })
+
+test("pipeline hand-off: a stage writes its dirty intermediate back at the end of every iteration it holds it across (R4.7)", (t) => {
+  const spec = load(`
+workload:
+  einsums:
+    - {name: E2, ranks: {M2: 2, C2: 1}, inputs: {F1: [C2], W2: [C2, M2]}, output: {F2: [M2]}}
+    - {name: E3, ranks: {M3: 1, C3: 2}, inputs: {F2: [C3], W3: [M3, C3]}, output: {F3: [M3]}}
+    - {name: E4, ranks: {M4: 1, C4: 1}, inputs: {F3: [C4], W4: [M4, C4]}, output: {F4: [M4]}}
+architecture:
+  levels: [{name: DRAM}, {name: RegFile}]
+  compute: {name: MAC}
+mapping:
+  nodes:
+    - {type: storage, level: DRAM, tensors: [F1, W2, F2, W3, F3, W4, F4]}
+    - type: sequential
+      branches:
+        - - {type: temporal, rank: C3, tile_shape: 1}
+          - type: pipeline
+            branches:
+              - [{type: compute, einsum: E2, level: MAC}]
+              - [{type: storage, level: RegFile, tensors: [F3]}, {type: compute, einsum: E3, level: MAC}]
+        - [{type: compute, einsum: E4, level: MAC}]
+`)
+  // F3[0] stays in the RegFile over both C3 iterations (pipeline storage is kept) and is handed off to
+  // DRAM at the end of each: two writes, not one drain.
+  const stats = evaluate(spec)
+  t.is(stats.accesses.find((a) => a.level === "DRAM" && a.tensor === "F3" && a.einsum === "E3")!.writes, 2)
+  t.is(stats.accesses.find((a) => a.level === "RegFile" && a.tensor === "F3" && a.einsum === "E3")!.fills, 1)
+})
