@@ -829,7 +829,8 @@ export class Controller {
       for (let i = 0; i < keepTile.length; i++) marker.mark(keepTile.data[i]!)
       // An element kept over the previous step (the superset) that nothing below touched in it was not in
       // that step's occupancy (R3.1): it left at that step's start (R4.2, R4.6) and leaves now, late.
-      const since = storage.einsums.length > 1 ? vi.stepStart : -1
+      // (Not intermediates: the step's inference already counted on what they hold, R8.2.)
+      const since = storage.einsums.length > 1 && view.tensor.role !== "intermediate" ? vi.stepStart : -1
       vi.stepStart = this.touchClock
       const parentInst = view.parent === null ? -1 : this.instanceOf(view.parent.storage)
       const key = this.windowKey(view.window)
