@@ -412,6 +412,19 @@ export class Controller {
     // Pipeline stages below this loop finish after its last iteration; the loop waits for them (a join).
     const joins = this.hasPipelineBelow(list, at)
     if (joins) this.joins.push([])
+    if (loop.spatial) {
+      // Instances this loop's tiles do not reach still take the step, with an empty tile (R3.1): what they
+      // hold leaves, at the same transition as their siblings' steps (before any of them computes).
+      set.lo[r] = hi
+      set.hi[r] = hi
+      for (let idle = Math.ceil((to - from0) / loop.tile); idle < loop.radix; idle++) {
+        this.loopIndex[loop.id] = idle
+        this.emptyStep(list, at + 1, loop.einsum, clock)
+      }
+      set.lo[r] = lo
+      set.hi[r] = hi
+      this.loopIndex[loop.id] = 0
+    }
     const start = clock.t
     let latest = start
     let k = 0
@@ -425,16 +438,7 @@ export class Controller {
       this.runList(list, at + 1, clock)
       if (loop.spatial) latest = Math.max(latest, clock.t)
     }
-    if (loop.spatial) {
-      clock.t = latest
-      // Instances this loop's tiles did not reach still take the step, with an empty tile (R3.1): what they hold leaves.
-      set.lo[r] = hi
-      set.hi[r] = hi
-      for (let idle = k; idle < loop.radix; idle++) {
-        this.loopIndex[loop.id] = idle
-        this.emptyStep(list, at + 1, loop.einsum, clock)
-      }
-    }
+    if (loop.spatial) clock.t = latest
     set.lo[r] = lo
     set.hi[r] = hi
     this.loopIndex[loop.id] = 0
@@ -451,6 +455,8 @@ export class Controller {
       const node = list[i]!
       if (node.kind === "storage") {
         if (node.einsums.length !== 1 || node.einsums[0] !== einsum || this.pipelineWindow.has(node)) return
+        // (A node without reuse lets everything go at the end of each step anyway, R4.5.)
+        if (!node.exploitsReuse) continue
         const inst = this.instanceOf(node)
         if (this.viewsOf[node.id]!.some((v) => (v.instances.get(inst)?.list.length ?? 0) > 0)) this.stepStorage(node, clock)
         continue
