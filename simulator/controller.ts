@@ -70,6 +70,8 @@ export class Controller {
   private readonly live = new Map<string, number>()
   readonly peakCapacity: number[]
   private readonly listBranch = new Map<ReadonlyArray<SimNode>, BranchSim | null>()
+  /** Node lists inside a pipeline stage, whose storage is kept across iterations (R4.4). */
+  private readonly pipelineLists = new Set<ReadonlyArray<SimNode>>()
   private readonly branchStorages = new Map<ReadonlyArray<SimNode>, StorageSim[]>()
   private readonly joins: number[][] = []
   private readonly pipelineClocks = new Map<number, number[]>()
@@ -196,12 +198,13 @@ export class Controller {
       this.leafSources.set(compute, sources)
       lastHolder = new Map()
     }
-    const indexLists = (list: ReadonlyArray<SimNode>): void => {
+    const indexLists = (list: ReadonlyArray<SimNode>, inPipeline: boolean): void => {
       const last = list[list.length - 1]
       this.listBranch.set(list, last !== undefined && (last.kind === "sequential" || last.kind === "pipeline") ? last : null)
-      for (const node of list) if (node.kind === "sequential" || node.kind === "pipeline") node.branches.forEach(indexLists)
+      if (inPipeline) this.pipelineLists.add(list)
+      for (const node of list) if (node.kind === "sequential" || node.kind === "pipeline") node.branches.forEach((b) => indexLists(b, inPipeline || node.kind === "pipeline"))
     }
-    indexLists(program.root)
+    indexLists(program.root, false)
     const windows = (list: ReadonlyArray<SimNode>): void => {
       const last = list[list.length - 1]
       if (last !== undefined && last.kind === "pipeline") {
@@ -412,7 +415,8 @@ export class Controller {
     // Pipeline stages below this loop finish after its last iteration; the loop waits for them (a join).
     const joins = this.hasPipelineBelow(list, at)
     if (joins) this.joins.push([])
-    if (loop.spatial) {
+    if (loop.spatial && !this.pipelineLists.has(list)) {
+      // (Not in a pipeline stage, whose storage is kept across iterations, R4.4.)
       // Instances this loop's tiles do not reach still take the step, with an empty tile (R3.1): what they
       // hold leaves, at the same transition as their siblings' steps (before any of them computes).
       set.lo[r] = hi
