@@ -251,6 +251,18 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
     return undefined
   })
 
+  /** R8.1 Needs_T: the union of what the group's consumers of `tensor` read, given their op sets. */
+  const consumersNeed = unnamed((group: ReadonlyArray<string>, tensor: string, ops: ReadonlyMap<string, TileSet>, node: Parameters<typeof imageAt>[3]): TileSet => {
+    let need: TileSet = []
+    for (const name of group) {
+      const consumer = einsum(name)
+      const access = consumer.inputs.find((a) => a.tensor === tensor)
+      if (access === undefined) continue
+      need = union(need, imageAt(consumer, ops.get(name) ?? [], access, node))
+    }
+    return need
+  })
+
   const infer = unnamed((path: Path, jb: number, it: ReadonlyArray<number>, base: ReadonlyMap<string, TileSet>): Map<string, TileSet> => {
     const node = path.nodes[jb]!
     const group = node.einsums
@@ -260,13 +272,7 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
       const producer = einsum(group[g]!)
       if (heads.has(producer.name)) continue
       const tensor = producer.output.tensor
-      let need: TileSet = []
-      for (const name of group) {
-        const consumer = einsum(name)
-        const access = consumer.inputs.find((a) => a.tensor === tensor)
-        if (access === undefined) continue
-        need = union(need, imageAt(consumer, out.get(name) ?? [], access, node))
-      }
+      const need = consumersNeed(group, tensor, out, node)
       // R8.2: what is valued in some holder of the intermediate on the path to the branch when execution enters it.
       let available: TileSet = []
       let siblings: TileSet = []
@@ -427,13 +433,7 @@ export const buildModel = (spec: Spec, exhaustive = false): Model => {
         const producer = einsum(group[g]!)
         if (heads.has(producer.name)) continue
         const tensor = producer.output.tensor
-        let need: TileSet = []
-        for (const name of group) {
-          const consumer = einsum(name)
-          const access = consumer.inputs.find((a) => a.tensor === tensor)
-          if (access === undefined) continue
-          need = union(need, imageAt(consumer, out.get(name) ?? [], access, node))
-        }
+        const need = consumersNeed(group, tensor, out, node)
         out.set(producer.name, outputPreimage(producer, need, out.get(producer.name) ?? []))
       }
       current = out
